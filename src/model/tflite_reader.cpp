@@ -408,6 +408,9 @@ Result<Graph> read_tflite(std::shared_ptr<const std::vector<uint8_t>> bytes) {
       if (q->zero_point()) t.quant.zero_points.assign(q->zero_point()->begin(), q->zero_point()->end());
       t.quant.axis = q->quantized_dimension();
       if (t.quant.scales.size() > 1 || t.quant.zero_points.size() > 1) {
+        // Some converters write the weights' quantized_dimension on rank-1 biases too.
+        if (t.rank() == 1 && t.quant.axis != 0 && t.quant.scales.size() == static_cast<size_t>(t.dim(0)))
+          t.quant.axis = 0;
         if (t.quant.axis < 0 || t.quant.axis >= t.rank())
           return fail(fmt::format("tensor '{}': quantized_dimension {} out of range for rank {}", t.name,
                                   t.quant.axis, t.rank()));
@@ -417,8 +420,12 @@ Result<Graph> read_tflite(std::shared_ptr<const std::vector<uint8_t>> bytes) {
           return fail(fmt::format("tensor '{}': {} scales and {} zero points for {} channels on axis {}", t.name,
                                   t.quant.scales.size(), t.quant.zero_points.size(), channels, t.quant.axis));
       }
+      // Constants (biases) can carry odd scales that kernels never read; activations must be positive.
+      const bool is_constant_tensor = ft->buffer() != 0 && buffers && ft->buffer() < num_buffers &&
+                                      buffers->Get(ft->buffer())->data() &&
+                                      buffers->Get(ft->buffer())->data()->size() > 0;
       for (float s : t.quant.scales)
-        if (!(s > 0.0f) || !std::isfinite(s))
+        if (!std::isfinite(s) || (!is_constant_tensor && !(s > 0.0f)))
           return fail(fmt::format("tensor '{}': invalid quantization scale {}", t.name, s));
     }
     const uint32_t bi = ft->buffer();

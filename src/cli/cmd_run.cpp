@@ -1,0 +1,5 @@
+#include "cli/commands.h"
+namespace tinyops::cli {
+void add_run_command(CLI::App&) {}
+void add_demo_command(CLI::App&) {}
+}  // namespace tinyops::cli

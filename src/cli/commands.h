@@ -1,0 +1,15 @@
+// Each `tinyops` subcommand registers itself on the CLI11 app; main.cpp lists them.
+#pragma once
+#include <CLI/CLI.hpp>
+#include <string>
+
+namespace tinyops::cli {
+
+void add_inspect_command(CLI::App& app);
+void add_run_command(CLI::App& app);
+void add_demo_command(CLI::App& app);
+
+// Prints "error: <message>" to stderr and returns the exit code for failures.
+int report_error(const std::string& message);
+
+}  // namespace tinyops::cli
