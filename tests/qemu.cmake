@@ -1,6 +1,9 @@
 # QEMU firmware tests: bare-metal smoke program for mps2-an500 (Cortex-M7) and mps3-an547
 # (Cortex-M55) with the instruction-counting plugin, and a link that must overflow EXT_FLASH.
 # Driver: tests/qemu/qemu_test.cmake (prints "SKIPPED: ..." without the ARM toolchain or QEMU).
+if(NOT TINYOPS_QEMU_TESTS)
+  return()
+endif()
 include(${CMAKE_SOURCE_DIR}/tools/qemu_insn_plugin/insn_count.cmake)
 
 # The same smoke source built for the host: its output line must match the firmware's.
