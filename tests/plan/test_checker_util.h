@@ -166,6 +166,7 @@ class PlanMaker {
   }
   int steps() const { return static_cast<int>(plan_.steps.size()); }
   Plan& plan() { return plan_; }
+  const Plan& plan() const { return plan_; }
 
   // Fills live ends, scratch (one Scratch buffer in `scratch_memory` sized for the largest call),
   // memory use, op summaries, input/output buffer lists.
