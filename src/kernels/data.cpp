@@ -57,18 +57,30 @@ KernelStatus pad(const PadParams& p, const KernelIO& io, OutRange r) {
     const float v = static_cast<float>(p.pad_value);
     memcpy(fill, &v, 4);
   }
+  // Per output pixel: the channels of the range that come from the input are one contiguous span.
+  const int32_t span_b = max_i32(r.c_begin, p.before[3]), span_e = min_i32(r.c_end, p.before[3] + is.c);
+  auto fill_channels = [&](int32_t n, int32_t y, int32_t x, int32_t c0, int32_t c1) {
+    for (int32_t c = c0; c < c1; ++c) memcpy(byte_at_mut(ov, n, y, x, c), fill, static_cast<size_t>(es));
+  };
   for (int32_t n = 0; n < os.n; ++n)
     for (int32_t y = r.y_begin; y < r.y_end; ++y)
-      for (int32_t x = 0; x < os.w; ++x)
-        for (int32_t c = r.c_begin; c < r.c_end; ++c) {
-          const int32_t in_n = n - p.before[0], in_y = y - p.before[1], in_x = x - p.before[2], in_c = c - p.before[3];
-          uint8_t* d = byte_at_mut(ov, n, y, x, c);
-          if (in_n >= 0 && in_n < is.n && in_y >= 0 && in_y < is.h && in_x >= 0 && in_x < is.w && in_c >= 0 &&
-              in_c < is.c)
-            memcpy(d, byte_at(iv, in_n, in_y, in_x, in_c), static_cast<size_t>(es));
-          else
-            memcpy(d, fill, static_cast<size_t>(es));
+      for (int32_t x = 0; x < os.w; ++x) {
+        const int32_t in_n = n - p.before[0], in_y = y - p.before[1], in_x = x - p.before[2];
+        const bool inside = in_n >= 0 && in_n < is.n && in_y >= 0 && in_y < is.h && in_x >= 0 && in_x < is.w;
+        if (!inside || span_b >= span_e) {
+          fill_channels(n, y, x, r.c_begin, r.c_end);
+          continue;
         }
+        fill_channels(n, y, x, r.c_begin, span_b);
+        if (iv.stride_c == 1 && ov.stride_c == 1) {
+          memcpy(byte_at_mut(ov, n, y, x, span_b), byte_at(iv, in_n, in_y, in_x, span_b - p.before[3]),
+                 static_cast<size_t>(es) * static_cast<size_t>(span_e - span_b));
+        } else {
+          for (int32_t c = span_b; c < span_e; ++c)
+            memcpy(byte_at_mut(ov, n, y, x, c), byte_at(iv, in_n, in_y, in_x, c - p.before[3]), static_cast<size_t>(es));
+        }
+        fill_channels(n, y, x, span_e, r.c_end);
+      }
   return KernelStatus::Ok;
 }
 

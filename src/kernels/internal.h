@@ -36,8 +36,54 @@ inline bool out_ok(const AnyView& out, ElemType t, const OutRange& r) {
 
 inline int8_t sat_s8(int32_t v, int32_t lo, int32_t hi) { return static_cast<int8_t>(clamp_i32(v, lo, hi)); }
 
+#if defined(__GNUC__)
+#define TINYOPS_INLINE inline __attribute__((always_inline))
+#else
+#define TINYOPS_INLINE inline
+#endif
+
+// Host builds only (x86-64 Linux, GCC): a kernel compiled twice from the same C source, for AVX2 and for
+// the baseline ISA, chosen at load time by the CPU. Results are bit-identical (integer arithmetic only).
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && \
+    !defined(TINYOPS_NO_CLONES) && !defined(__SANITIZE_ADDRESS__)
+#define TINYOPS_HOT __attribute__((target_clones("avx2", "default")))
+#else
+#define TINYOPS_HOT
+#endif
+
+// multiply_by_quantized_multiplier (quant.h) written branch-free so that loops over it vectorise:
+// identical results for every input (shift in [-31, 30]).
+TINYOPS_INLINE int32_t mbqm(int32_t acc, int32_t m, int32_t shift) {
+  const int32_t ls = shift > 0 ? shift : 0, rs = shift > 0 ? 0 : -shift;
+  const int32_t x = static_cast<int32_t>(static_cast<uint32_t>(acc) << ls);
+  const int64_t ab = static_cast<int64_t>(x) * static_cast<int64_t>(m);
+  const int64_t t = ab + (ab >= 0 ? (1ll << 30) : (1 - (1ll << 30)));
+  int32_t h = static_cast<int32_t>((t + (t < 0 ? ((1ll << 31) - 1) : 0)) >> 31);  // t / 2^31, toward zero
+  h = (x == m && x == INT32_MIN) ? INT32_MAX : h;
+  const int32_t mask = static_cast<int32_t>((1u << rs) - 1u);
+  const int32_t rem = h & mask;
+  const int32_t th = (mask >> 1) + (h < 0 ? 1 : 0);
+  return (h >> rs) + (rem > th ? 1 : 0);
+}
+
+// out[j * out_step] = clamp(mbqm(acc[j], mult[j], shift[j]) + offset, lo, hi)  for j < n.
+TINYOPS_INLINE void requant_block(const int32_t* __restrict acc, const int32_t* __restrict mult,
+                                  const int32_t* __restrict shift, int32_t n, int32_t offset, int32_t lo, int32_t hi,
+                                  int8_t* __restrict out, int32_t out_step) {
+  if (out_step == 1) {
+    for (int32_t j = 0; j < n; ++j) {
+      int32_t v = mbqm(acc[j], mult[j], shift[j]) + offset;
+      v = v < lo ? lo : (v > hi ? hi : v);
+      out[j] = static_cast<int8_t>(v);
+    }
+    return;
+  }
+  for (int32_t j = 0; j < n; ++j) out[j * out_step] = sat_s8(mbqm(acc[j], mult[j], shift[j]) + offset, lo, hi);
+}
+
 // Family entry points (each in its own source file).
-KernelStatus conv2d_s8(const ConvParams& p, const KernelIO& io, OutRange r);
+KernelStatus conv2d_s8(const ConvParams& p, const KernelIO& io, OutRange r, void* scratch, int32_t scratch_bytes);
+int32_t conv2d_s8_scratch_bytes(const ConvParams& p, const KernelIO& io);
 KernelStatus depthwise_conv2d_s8(const ConvParams& p, const KernelIO& io, OutRange r);
 KernelStatus fully_connected_s8(const ConvParams& p, const KernelIO& io, OutRange r);
 KernelStatus avg_pool_s8(const PoolParams& p, const KernelIO& io, OutRange r);

@@ -88,10 +88,9 @@ uint8_t kernel_partition_caps(KernelKind kind) {
 }
 
 int32_t kernel_scratch_bytes(const KernelArgs& args, const KernelIO& io, OutRange range) {
-  (void)args;
-  (void)io;
   (void)range;
-  return 0;  // every kernel works in registers / on the stack
+  if (args.kind == KernelKind::Conv2D) return kern::conv2d_s8_scratch_bytes(args.p.conv, io);
+  return 0;  // the other kernels work in registers and small stack arrays
 }
 
 namespace {
@@ -211,8 +210,8 @@ void kernel_input_channels(const KernelArgs& args, const KernelIO& io, int32_t i
 
 KernelStatus kernel_invoke(const KernelArgs& args, const KernelIO& io, OutRange range, void* scratch,
                            int32_t scratch_bytes) {
-  (void)scratch;
-  if (scratch_bytes < kernel_scratch_bytes(args, io, range)) return KernelStatus::ScratchTooSmall;
+  const int32_t need = kernel_scratch_bytes(args, io, range);
+  if (scratch_bytes < need || (need > 0 && scratch == nullptr)) return KernelStatus::ScratchTooSmall;
   if (!kern::range_ok(range, io.out.full)) return KernelStatus::BadRange;
   const uint8_t caps = kernel_partition_caps(args.kind);
   if (!(caps & kPartitionRows) && (range.y_begin != 0 || range.y_end != io.out.full.h))
@@ -221,7 +220,7 @@ KernelStatus kernel_invoke(const KernelArgs& args, const KernelIO& io, OutRange 
     return KernelStatus::BadRange;
   if (io.num_inputs < 1 || io.num_inputs > kMaxKernelInputs) return KernelStatus::BadArgs;
   switch (args.kind) {
-    case KernelKind::Conv2D: return kern::conv2d_s8(args.p.conv, io, range);
+    case KernelKind::Conv2D: return kern::conv2d_s8(args.p.conv, io, range, scratch, scratch_bytes);
     case KernelKind::DepthwiseConv2D: return kern::depthwise_conv2d_s8(args.p.conv, io, range);
     case KernelKind::FullyConnected: return kern::fully_connected_s8(args.p.conv, io, range);
     case KernelKind::Add: return kern::add_s8(args.p.add, io, range);

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <cstring>
 
 #include "kernels/kernel.h"
@@ -105,7 +106,7 @@ Result<TensorBytes> run(const Graph& g, const TensorBytes& inputs, const Partiti
     for (int id : p.inputs) in_ptrs.push_back(tensor_ptr(g, b, id));
     const KernelIO io = dense_io(g, p, in_ptrs, out.data());
     const int32_t scratch_bytes = kernel_scratch_bytes(p.args, io, full_range(p.output_shape));
-    std::vector<uint8_t> scratch(static_cast<size_t>(scratch_bytes) + 1);
+    std::vector<int32_t> scratch(static_cast<size_t>(scratch_bytes) / 4 + 1);
     if (!spec) {
       const KernelStatus s = kernel_invoke(p.args, io, full_range(p.output_shape), scratch.data(), scratch_bytes);
       if (s != KernelStatus::Ok) return kernel_error(p, s, "full range");
@@ -157,6 +158,66 @@ Result<TensorBytes> run(const Graph& g, const TensorBytes& inputs, const Partiti
 }  // namespace
 
 Result<TensorBytes> run_graph(const Graph& g, const TensorBytes& inputs) { return run(g, inputs, nullptr); }
+
+struct Interpreter::State {
+  const Graph* g = nullptr;
+  std::vector<PreparedOp> ops;
+  std::vector<KernelIO> ios;
+  Buffers b;
+  std::vector<int32_t> scratch;  // shared by all ops: the largest need (int32 keeps it 4-byte aligned)
+};
+
+Interpreter::Interpreter(std::unique_ptr<State> s) : s_(std::move(s)) {}
+Interpreter::Interpreter(Interpreter&&) noexcept = default;
+Interpreter& Interpreter::operator=(Interpreter&&) noexcept = default;
+Interpreter::~Interpreter() = default;
+
+Result<Interpreter> Interpreter::create(const Graph& g) {
+  auto s = std::make_unique<State>();
+  s->g = &g;
+  Result<std::vector<PreparedOp>> prepared = prepare_graph(g);
+  if (!prepared.ok()) return prepared.error();
+  s->ops = std::move(prepared).value();
+  s->b.data.assign(g.tensors.size(), {});
+  for (size_t i = 0; i < g.tensors.size(); ++i)
+    if (!g.tensors[i].is_constant()) s->b.data[i].assign(g.tensors[i].bytes(), 0);
+  for (const PreparedOp& p : s->ops) {
+    std::vector<const void*> in_ptrs;
+    for (int id : p.inputs) in_ptrs.push_back(tensor_ptr(g, s->b, id));
+    s->ios.push_back(dense_io(g, p, in_ptrs, s->b.data[static_cast<size_t>(p.output)].data()));
+    const int32_t need = kernel_scratch_bytes(p.args, s->ios.back(), full_range(p.output_shape));
+    if (static_cast<size_t>(need) > s->scratch.size() * 4) s->scratch.resize(static_cast<size_t>(need + 3) / 4);
+  }
+  return Interpreter(std::move(s));
+}
+
+Status Interpreter::set_input(size_t i, const std::vector<uint8_t>& bytes) {
+  const Graph& g = *s_->g;
+  if (i >= g.inputs.size()) return Error{fmt::format("set_input: graph has {} inputs, found index {}", g.inputs.size(), i)};
+  std::vector<uint8_t>& dst = s_->b.data[static_cast<size_t>(g.inputs[i])];
+  if (bytes.size() != dst.size())
+    return Error{fmt::format("set_input: input {} (tensor '{}'): expected {} bytes, found {}", i,
+                             g.tensor(g.inputs[i]).name, dst.size(), bytes.size())};
+  std::memcpy(dst.data(), bytes.data(), bytes.size());
+  return ok_status();
+}
+
+Status Interpreter::invoke(std::vector<double>* op_seconds) {
+  if (op_seconds) op_seconds->assign(s_->ops.size(), 0.0);
+  for (size_t i = 0; i < s_->ops.size(); ++i) {
+    const PreparedOp& p = s_->ops[i];
+    const auto t0 = std::chrono::steady_clock::now();
+    const KernelStatus st = kernel_invoke(p.args, s_->ios[i], full_range(p.output_shape), s_->scratch.data(),
+                                          static_cast<int32_t>(s_->scratch.size() * 4));
+    if (op_seconds) (*op_seconds)[i] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (st != KernelStatus::Ok) return kernel_error(p, st, "full range");
+  }
+  return ok_status();
+}
+
+const std::vector<uint8_t>& Interpreter::output(size_t i) const {
+  return s_->b.data[static_cast<size_t>(s_->g->outputs[i])];
+}
 
 Result<TensorBytes> run_graph_partitioned(const Graph& g, const TensorBytes& inputs, PartitionSpec spec) {
   return run(g, inputs, &spec);

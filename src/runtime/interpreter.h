@@ -1,6 +1,7 @@
 // Host reference interpreter: runs a Graph op by op with one dense buffer per tensor.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "model/graph.h"
@@ -23,5 +24,26 @@ struct PartitionSpec {
   int channel_parts = 1;
 };
 Result<TensorBytes> run_graph_partitioned(const Graph& g, const TensorBytes& inputs, PartitionSpec spec);
+
+// Prepares once, then invokes repeatedly (benchmarks): buffers are allocated at creation.
+// The Graph must outlive the Interpreter.
+class Interpreter {
+ public:
+  static Result<Interpreter> create(const Graph& g);
+  Interpreter(Interpreter&&) noexcept;
+  Interpreter& operator=(Interpreter&&) noexcept;
+  ~Interpreter();
+
+  // Copies the bytes of graph input i (size checked).
+  Status set_input(size_t i, const std::vector<uint8_t>& bytes);
+  // Runs every op; op_seconds (optional) receives the wall time of each op in execution order.
+  Status invoke(std::vector<double>* op_seconds = nullptr);
+  const std::vector<uint8_t>& output(size_t i) const;
+
+ private:
+  struct State;
+  explicit Interpreter(std::unique_ptr<State> s);
+  std::unique_ptr<State> s_;
+};
 
 }  // namespace tinyops
