@@ -14,10 +14,15 @@
 #include <chrono>
 #include <iostream>
 #include <random>
+#include <set>
+
+#include <nlohmann/json.hpp>
 
 #include "model/builder.h"
+#include "model/tflite_reader.h"
 #include "plan/checker/checker.h"
 #include "plan/test_checker_util.h"
+#include "support/shared.h"
 
 using namespace tinyops;
 using namespace tinyops::testing;
@@ -593,4 +598,35 @@ TEST_CASE("property: every mutated plan the checker accepts still runs bit-exact
   for (const auto& kv : by_kind)
     std::cout << fmt::format("  {:20s} rejected {:4d} accepted {:4d}\n", kv.first, kv.second.first, kv.second.second);
   CHECK(rejected > 0);
+}
+
+TEST_CASE("shared models: test-planner plans pass the checker and give the TFLM reference bytes") {
+  if (!have_shared("checker on shared models")) return;
+  const auto index = nlohmann::json::parse(read_bytes(shared_dir() / "refs" / "index.json"));
+  std::set<std::string> done;
+  for (const auto& c : index) {
+    const std::string model = c["model"].get<std::string>();
+    if (!done.insert(model).second) continue;  // one input per model
+    INFO(model);
+    auto g = load_tflite((shared_dir() / "models" / model).string());
+    REQUIRE_MESSAGE(g.ok(), (g.ok() ? "" : g.error().message));
+    Board b = test_board(512 * 1024, 4, 65535, 2);
+    b.memories[0].size = 16u << 20;  // weights of MobileNetV2 (3.5 MB) fit
+    b.memories[2].size = 64u << 20;  // every activation has its own home
+    Case k{1, std::move(g.value()), b, {read_bytes(shared_dir() / "refs" / c["input_file"].get<std::string>())},
+           {read_bytes(shared_dir() / "refs" / c["output_file"].get<std::string>())}};
+    TestPlanner tp(k.g, k.b, 1, 64 * 1024);
+    Plan p = tp.make();
+    const auto t1 = std::chrono::steady_clock::now();
+    auto r = check_plan_report(k.g, k.b, p);
+    const auto t2 = std::chrono::steady_clock::now();
+    REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
+    const std::string run = runs_exactly(k, p);
+    CHECK_MESSAGE(run.empty(), run);
+    std::cout << fmt::format("{}: {} ops, {} partitions, {} steps, {} DMA ({:.1f} MB); check {:.2f} s ({:.1f} MB "
+                             "operand bytes verified); bit-exact: {}\n",
+                             model, k.g.ops.size(), tp.partitions, p.steps.size(), r->dma_transfers,
+                             static_cast<double>(r->dma_bytes) / 1e6, std::chrono::duration<double>(t2 - t1).count(),
+                             static_cast<double>(r->bytes_read_verified) / 1e6, run.empty() ? "yes" : run);
+  }
 }
