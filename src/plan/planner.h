@@ -1,0 +1,46 @@
+// The planner: turns (Graph, Board, strategy, SRAM budget) into a Plan (plan.h).
+//
+// Strategies (docs/planner.md explains each in detail):
+//   internal  weights in the internal flash, every activation in the SRAM (greedy offset arena); fails
+//             with the overflowing memory, the excess in bytes and the op at the peak.
+//   external  weights read in place from the external flash, activations in the external RAM, no DMA.
+//   tinyops   weights in the internal flash while it has room (chosen by benefit), the rest in the
+//             external flash; activations in the SRAM when that pays off, else in the external RAM; each
+//             op partitioned along output rows and/or output channels so its working set fits the SRAM
+//             budget, with DMA double buffering (fetch k+1 while k computes, write outputs back).
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "board/board.h"
+#include "model/graph.h"
+#include "plan/plan.h"
+#include "util/status.h"
+
+namespace tinyops {
+
+enum class Strategy : uint8_t { Internal, External, TinyOps };
+const char* strategy_name(Strategy s);  // "internal", "external", "tinyops"
+std::optional<Strategy> strategy_from_name(std::string_view s);
+
+// SRAM kept back from the planner for the stack and the runtime's own state. The TinyOps firmware on
+// the STM32F746 leaves 7.8 KB of its 320 KB outside the overlay buffers; we keep 8 KB.
+inline constexpr int64_t kSramReserveBytes = 8 * 1024;
+// Internal flash kept back for code (runtime + kernels), on top of the prepared per-channel tables
+// (multipliers, shifts, biases, LUTs), which the firmware stores as const arrays in the internal flash.
+inline constexpr int64_t kFlashCodeReserveBytes = 64 * 1024;
+
+struct PlanOptions {
+  Strategy strategy = Strategy::TinyOps;
+  int64_t sram_budget = 0;  // bytes of the SRAM role memory the plan may use; 0 = default_sram_budget()
+  std::string model;        // recorded in Plan::model
+};
+
+// The SRAM role memory's size minus kSramReserveBytes (0 when the board has no SRAM role).
+int64_t default_sram_budget(const Board& board);
+
+Result<Plan> make_plan(const Graph& g, const Board& board, const PlanOptions& options);
+
+}  // namespace tinyops
