@@ -51,25 +51,64 @@ double apply_act(Activation a, double x) {
 }
 
 struct Moments {
-  double mean, std;
+  double mean, var;
 };
 
-// Mean and std of clamp(f(z), lo, hi) for z ~ N(mean, std), by quadrature on a fixed grid.
+// Mean and variance of clamp(f(z), lo, hi) for z ~ N(mean, std^2), by quadrature on a fixed grid.
 template <typename F>
 Moments moments(double mean, double std, F f, double lo, double hi) {
-  constexpr int kSteps = 400;
-  double w_sum = 0, m1 = 0, m2 = 0;
+  constexpr int kSteps = 100;  // nodes at t = 8 i / kSteps, i in [-kSteps, kSteps]
+  static const std::vector<double> weights = [] {
+    std::vector<double> w(2 * kSteps + 1);
+    double sum = 0;
+    for (int i = -kSteps; i <= kSteps; ++i) {
+      const double t = 8.0 * i / kSteps;
+      sum += w[static_cast<size_t>(i + kSteps)] = std::exp(-0.5 * t * t);
+    }
+    for (double& v : w) v /= sum;
+    return w;
+  }();
+  double m1 = 0, m2 = 0;
   for (int i = -kSteps; i <= kSteps; ++i) {
-    const double t = 8.0 * i / kSteps;
-    const double w = std::exp(-0.5 * t * t);
-    const double v = std::min(hi, std::max(lo, f(mean + std * t)));
-    w_sum += w;
+    const double v = std::min(hi, std::max(lo, f(mean + std * 8.0 * i / kSteps)));
+    const double w = weights[static_cast<size_t>(i + kSteps)];
     m1 += w * v;
     m2 += w * v * v;
   }
-  m1 /= w_sum;
-  m2 /= w_sum;
-  return {m1, std::sqrt(std::max(0.0, m2 - m1 * m1))};
+  return {m1, std::max(0.0, m2 - m1 * m1)};
+}
+
+using Stats = ChannelStats;
+
+// Averaging n positions shrinks the variance less than n-fold: neighbouring outputs of
+// convolutions share inputs (and the per-channel means are only estimates), so count at most 4
+// independent samples.
+double effective_count(double n) { return std::min(n, 4.0); }
+
+Stats uniform_stats(size_t channels, double mean, double var) {
+  return Stats{std::vector<double>(channels, mean), std::vector<double>(channels, var)};
+}
+
+// Per-channel stats of f applied elementwise (then clamped to [lo, hi]).
+template <typename F>
+Stats through(const Stats& s, F f, double lo, double hi) {
+  Stats r = s;
+  for (size_t c = 0; c < s.mean.size(); ++c) {
+    const Moments m = moments(s.mean[c], std::sqrt(s.var[c]), f, lo, hi);
+    r.mean[c] = m.mean;
+    r.var[c] = m.var;
+  }
+  return r;
+}
+
+// Channel c of a tensor's stats, broadcasting a single channel.
+double mean_at(const Stats& s, size_t c) { return s.mean[s.mean.size() == 1 ? 0 : c % s.mean.size()]; }
+double var_at(const Stats& s, size_t c) { return s.var[s.var.size() == 1 ? 0 : c % s.var.size()]; }
+
+// The same distribution spread over `channels` channels (when the channel axis changes meaning).
+Stats flattened(const Stats& s, size_t channels) {
+  const double m = s.overall_mean(), sd = s.overall_std();
+  return uniform_stats(channels, m, sd * sd);
 }
 
 Quant make_quant(double lo, double hi, bool exact) {
@@ -122,7 +161,27 @@ std::vector<int> broadcast_shape(const std::vector<int>& a, const std::vector<in
   return out;
 }
 
+// Stats for a tensor whose layout changed: per-channel stats survive when the last dimension did.
+ChannelStats relaid(const ChannelStats& s, int old_last, int new_last) {
+  if (old_last == new_last) return s;
+  return flattened(s, static_cast<size_t>(std::max(1, new_last)));
+}
+
 }  // namespace
+
+double ChannelStats::overall_mean() const {
+  double m = 0;
+  for (double v : mean) m += v;
+  return mean.empty() ? 0.0 : m / static_cast<double>(mean.size());
+}
+
+double ChannelStats::overall_std() const {
+  if (mean.empty()) return 0.0;
+  const double m = overall_mean();
+  double v = 0;
+  for (size_t c = 0; c < mean.size(); ++c) v += var[c] + (mean[c] - m) * (mean[c] - m);
+  return std::sqrt(v / static_cast<double>(mean.size()));
+}
 
 GraphBuilder::GraphBuilder(std::string description, uint64_t seed) : seed_(seed) {
   g_.description = std::move(description);
@@ -137,13 +196,9 @@ const Tensor& GraphBuilder::checked(int id, const char* what) const {
   return g_.tensors[static_cast<size_t>(id)];
 }
 
-double GraphBuilder::est_mean(int id) const {
-  checked(id, "est_mean");
-  return stats_[static_cast<size_t>(id)].mean;
-}
-double GraphBuilder::est_std(int id) const {
-  checked(id, "est_std");
-  return stats_[static_cast<size_t>(id)].std;
+const ChannelStats& GraphBuilder::est_stats(int id) const {
+  checked(id, "est_stats");
+  return stats_[static_cast<size_t>(id)];
 }
 
 std::string GraphBuilder::full_name(const std::string& name, const char* kind) {
@@ -166,7 +221,7 @@ int GraphBuilder::add_tensor(const std::string& name, DType dtype, std::vector<i
   t.quant = std::move(quant);
   g_.tensors.push_back(std::move(t));
   data_offset_.push_back(0);
-  stats_.push_back(Stats{});
+  stats_.push_back(uniform_stats(1, 0.0, 1.0));
   return g_.tensors.back().id;
 }
 
@@ -194,7 +249,7 @@ int GraphBuilder::add_op(OpKind kind, std::vector<int> inputs, int output, OpAtt
 
 int GraphBuilder::new_activation(const std::string& name, std::vector<int> shape, Quant quant, Stats stats) {
   const int id = add_tensor(name, DType::Int8, std::move(shape), std::move(quant));
-  stats_[static_cast<size_t>(id)] = stats;
+  stats_[static_cast<size_t>(id)] = std::move(stats);
   return id;
 }
 
@@ -207,14 +262,15 @@ GraphBuilder::Range GraphBuilder::range_of(int id) const {
 
 int GraphBuilder::input(const std::vector<int>& shape, float scale, int zero_point, DType dtype,
                         const std::string& name) {
-  const int id = add_tensor(full_name(name, "input"), dtype, shape, dtype == DType::Float32 ? Quant{} : fixed_quant(scale, zero_point));
-  // Uniform over the representable range.
+  const int id = add_tensor(full_name(name, "input"), dtype, shape,
+                            dtype == DType::Float32 ? Quant{} : fixed_quant(scale, zero_point));
+  const size_t channels = shape.empty() ? 1 : static_cast<size_t>(std::max(1, shape.back()));
+  // Uniform over the representable range (float inputs: unit Gaussian).
   const double lo = dtype == DType::UInt8 ? 0.0 : -128.0;
-  Stats s;
-  s.mean = scale * (lo + 127.5 - zero_point);
-  s.std = scale * 255.0 / std::sqrt(12.0);
-  if (dtype == DType::Float32) s = Stats{0.0, 1.0, 0.0};
-  stats_[static_cast<size_t>(id)] = s;
+  const double width = scale * 255.0;
+  stats_[static_cast<size_t>(id)] = dtype == DType::Float32
+                                        ? uniform_stats(channels, 0.0, 1.0)
+                                        : uniform_stats(channels, scale * (lo + 127.5 - zero_point), width * width / 12.0);
   g_.inputs.push_back(id);
   return id;
 }
@@ -230,7 +286,7 @@ int GraphBuilder::weighted_layer(OpKind kind, int x, int out_channels, int kerne
     throw std::invalid_argument(name + ": input '" + in.name + "' must be quantized int8");
 
   std::vector<int> oshape, wshape;
-  int fan_in = 0, per_channel_taps = 0, channels = 0, axis = 0;
+  int taps = 0, channels = 0, cin = 0, axis = 0;  // taps: weights per output channel
   ConvAttrs ca;
   if (kind == OpKind::FullyConnected) {
     const int features = ishape.back();
@@ -238,13 +294,13 @@ int GraphBuilder::weighted_layer(OpKind kind, int x, int out_channels, int kerne
     channels = out_channels;
     oshape = {batch, channels};
     wshape = {channels, features};
-    fan_in = per_channel_taps = features;
+    taps = cin = features;
   } else {
     if (ishape.size() != 4)
       throw std::invalid_argument(name + ": input '" + in.name + "' must be NHWC, found shape " + dims_str(ishape));
     if (kernel < 1 || stride < 1 || opts.dilation < 1)
       throw std::invalid_argument(name + ": kernel, stride and dilation must be >= 1");
-    const int cin = ishape[3];
+    cin = ishape[3];
     const int oh = conv_out_size(ishape[1], kernel, stride, opts.dilation, opts.padding);
     const int ow = conv_out_size(ishape[2], kernel, stride, opts.dilation, opts.padding);
     if (oh < 1 || ow < 1)
@@ -257,59 +313,77 @@ int GraphBuilder::weighted_layer(OpKind kind, int x, int out_channels, int kerne
     if (kind == OpKind::Conv2D) {
       channels = out_channels;
       wshape = {channels, kernel, kernel, cin};
-      fan_in = per_channel_taps = kernel * kernel * cin;
+      taps = kernel * kernel * cin;
     } else {
       channels = cin * multiplier;
       ca.depth_multiplier = multiplier;
       wshape = {1, kernel, kernel, channels};
-      fan_in = per_channel_taps = kernel * kernel;
+      taps = kernel * kernel;
       axis = 3;
     }
     oshape = {ishape[0], oh, ow, channels};
   }
+  const bool dw = kind == OpKind::DepthwiseConv2D;
+  // Element j of output channel c: its index in the weight tensor and the input channel it reads.
+  auto index = [&](int c, int j) -> size_t {
+    return dw ? static_cast<size_t>(j) * static_cast<size_t>(channels) + static_cast<size_t>(c)
+              : static_cast<size_t>(c) * static_cast<size_t>(taps) + static_cast<size_t>(j);
+  };
+  auto in_channel = [&](int c, int j) -> size_t {
+    return dw ? static_cast<size_t>(c / multiplier) : static_cast<size_t>(j % cin);
+  };
 
-  // Weights: w ~ N(0, w_std * gain_c) so the pre-activation has std ~ sigma.
+  // Weights: Gaussian, then each output channel scaled so its pre-activation std is sigma * gain
+  // (a folded batch norm); the bias centres the channel on preact_mean + a random offset.
   Rng rng(seed_ * 0x100000001B3ull + static_cast<uint64_t>(++layer_) * 0x9E3779B97F4A7C15ull);
   const double sigma = opts.preact_std > 0 ? opts.preact_std : (act == Activation::Relu6 ? 2.0 : 1.0);
-  const double w_std = sigma / std::sqrt(static_cast<double>(fan_in) * std::max(1e-12, sx.std * sx.std));
-  std::vector<double> w(static_cast<size_t>(channels) * static_cast<size_t>(per_channel_taps));
-  // Element (c, j) of the weight tensor, j in [0, taps): OHWI / [O,I] rows, depthwise strided by C.
-  auto index = [&](int c, int j) -> size_t {
-    return kind == OpKind::DepthwiseConv2D ? static_cast<size_t>(j) * static_cast<size_t>(channels) + static_cast<size_t>(c)
-                                           : static_cast<size_t>(c) * static_cast<size_t>(per_channel_taps) + static_cast<size_t>(j);
-  };
+  std::vector<double> w(static_cast<size_t>(channels) * static_cast<size_t>(taps));
+  std::vector<double> target(static_cast<size_t>(channels)), centre(static_cast<size_t>(channels));
   for (int c = 0; c < channels; ++c) {
     const double gain = 0.7 + 0.6 * rng.uniform();
-    for (int j = 0; j < per_channel_taps; ++j) w[index(c, j)] = rng.gauss() * w_std * gain;
+    target[static_cast<size_t>(c)] = sigma * gain;
+    centre[static_cast<size_t>(c)] = opts.preact_mean + kBiasSpread * sigma * rng.gauss();
+    double v = 0;
+    for (int j = 0; j < taps; ++j) {
+      const double r = rng.gauss();
+      w[index(c, j)] = r;
+      v += r * r * var_at(sx, in_channel(c, j));
+    }
+    const double k = target[static_cast<size_t>(c)] / std::sqrt(std::max(v, 1e-20));
+    for (int j = 0; j < taps; ++j) w[index(c, j)] *= k;
   }
   // Quantize: per output channel (conv, depthwise) or per tensor (fully connected), symmetric.
   const bool per_tensor = kind == OpKind::FullyConnected;
-  std::vector<float> wscales(per_tensor ? 1 : static_cast<size_t>(channels));
+  std::vector<float> wscales(per_tensor ? 1 : static_cast<size_t>(channels), 0.0f);
   for (int c = 0; c < channels; ++c) {
     double m = 0;
-    for (int j = 0; j < per_channel_taps; ++j) m = std::max(m, std::fabs(w[index(c, j)]));
-    const size_t s = per_tensor ? 0 : static_cast<size_t>(c);
-    wscales[s] = std::max(wscales[s], static_cast<float>(m / 127.0));
+    for (int j = 0; j < taps; ++j) m = std::max(m, std::fabs(w[index(c, j)]));
+    float& s = wscales[per_tensor ? 0 : static_cast<size_t>(c)];
+    s = std::max(s, static_cast<float>(m / 127.0));
   }
   for (float& s : wscales)
-    if (!(s > 0)) s = static_cast<float>(w_std / 127.0);
+    if (!(s > 0)) s = 1.0f / 127.0f;
   std::vector<int8_t> wq(w.size());
   std::vector<int32_t> bq(static_cast<size_t>(channels));
   std::vector<float> bscales(wscales.size());
   const double in_scale = iq.scale();
   for (size_t s = 0; s < wscales.size(); ++s) bscales[s] = static_cast<float>(in_scale * wscales[s]);
+  Stats pre = uniform_stats(static_cast<size_t>(channels), 0.0, 0.0);
   for (int c = 0; c < channels; ++c) {
     const float ws = wscales[per_tensor ? 0 : static_cast<size_t>(c)];
-    double sum = 0;  // sum of the channel's real (quantized) weights
-    for (int j = 0; j < per_channel_taps; ++j) {
+    double mean = 0, var = 0;  // of sum_j w_j x_j with the quantized weights
+    for (int j = 0; j < taps; ++j) {
       const long q = std::clamp<long>(std::lround(w[index(c, j)] / ws), -127, 127);
       wq[index(c, j)] = static_cast<int8_t>(q);
-      sum += static_cast<double>(q) * ws;
+      const double real = static_cast<double>(q) * ws;
+      mean += real * mean_at(sx, in_channel(c, j));
+      var += real * real * var_at(sx, in_channel(c, j));
     }
-    // Bias: centre the channel like a folded batch norm, then offset it a little.
-    const double b = opts.preact_mean + kBiasSpread * sigma * rng.gauss() - sx.mean * sum;
+    const double b = centre[static_cast<size_t>(c)] - mean;
     const double bs = in_scale * static_cast<double>(ws);
     bq[static_cast<size_t>(c)] = static_cast<int32_t>(std::clamp<double>(std::round(b / bs), -2147483647.0, 2147483647.0));
+    pre.mean[static_cast<size_t>(c)] = centre[static_cast<size_t>(c)];
+    pre.var[static_cast<size_t>(c)] = var;
   }
 
   Quant wquant;
@@ -322,9 +396,8 @@ int GraphBuilder::weighted_layer(OpKind kind, int x, int out_channels, int kerne
   const int wid = add_const(name + "/weights", DType::Int8, wshape, wquant, wq.data(), wq.size());
   const int bid = add_const(name + "/bias", DType::Int32, {channels}, bquant, bq.data(), bq.size() * sizeof(int32_t));
 
-  // Output quantization from the pre-activation's estimated distribution.
-  const double pre_std = sigma * std::sqrt(1.0 + kBiasSpread * kBiasSpread);
-  const double m = opts.preact_mean;
+  // Output quantization from the pre-activation's estimated distribution over the whole tensor.
+  const double m = pre.overall_mean(), sd = pre.overall_std();
   Quant oq;
   double lo = 0, hi = 0;
   if (opts.out_min != 0.0f || opts.out_max != 0.0f) {
@@ -338,15 +411,14 @@ int GraphBuilder::weighted_layer(OpKind kind, int x, int out_channels, int kerne
     lo = -1, hi = 1;
     oq = fixed_quant(static_cast<float>(2.0 / 255.0), 0);
   } else if (act == Activation::Relu) {
-    lo = 0, hi = std::max(m + kRangeStds * pre_std, 1e-3);
+    lo = 0, hi = std::max(m + kRangeStds * sd, 1e-3);
     oq = make_quant(lo, hi, false);
   } else {
-    lo = m - kRangeStds * pre_std, hi = m + kRangeStds * pre_std;
+    lo = m - kRangeStds * sd, hi = m + kRangeStds * sd;
     oq = make_quant(lo, hi, false);
   }
-  const Moments mo = moments(m, pre_std, [act](double z) { return apply_act(act, z); }, lo, hi);
-  const double between = kBiasSpread * kBiasSpread / (1.0 + kBiasSpread * kBiasSpread);
-  const int out = new_activation(name, oshape, oq, Stats{mo.mean, mo.std, between});
+  Stats post = through(pre, [act](double z) { return apply_act(act, z); }, lo, hi);
+  const int out = new_activation(name, oshape, oq, std::move(post));
 
   OpAttrs attrs;
   if (kind == OpKind::FullyConnected) {
@@ -377,14 +449,18 @@ int GraphBuilder::fully_connected(int x, int out_features, Activation act, const
 int GraphBuilder::add(int a, int b, Activation act, const std::string& name_in) {
   const std::string name = full_name(name_in, "ADD");
   const std::vector<int> shape = broadcast_shape(checked(a, "add").shape, checked(b, "add").shape, name);
-  const Stats sa = stats_[static_cast<size_t>(a)], sb = stats_[static_cast<size_t>(b)];
-  const double var = sa.std * sa.std + sb.std * sb.std;
-  const double mean = sa.mean + sb.mean, std = std::sqrt(var);
-  double lo = mean - kRangeStds * std, hi = mean + kRangeStds * std;
-  lo = apply_act(act, lo), hi = apply_act(act, hi);
-  const Moments mo = moments(mean, std, [act](double z) { return apply_act(act, z); }, lo, hi);
-  const double between = var > 0 ? (sa.between * sa.std * sa.std + sb.between * sb.std * sb.std) / var : 0.0;
-  const int out = new_activation(name, shape, make_quant(lo, hi, false), Stats{mo.mean, mo.std, between});
+  const Stats& sa = stats_[static_cast<size_t>(a)];
+  const Stats& sb = stats_[static_cast<size_t>(b)];
+  const size_t channels = std::max(sa.mean.size(), sb.mean.size());
+  Stats sum = uniform_stats(channels, 0.0, 0.0);
+  for (size_t c = 0; c < channels; ++c) {  // independent summands
+    sum.mean[c] = mean_at(sa, c) + mean_at(sb, c);
+    sum.var[c] = var_at(sa, c) + var_at(sb, c);
+  }
+  const double m = sum.overall_mean(), sd = sum.overall_std();
+  const double lo = apply_act(act, m - kRangeStds * sd), hi = apply_act(act, m + kRangeStds * sd);
+  Stats out_stats = through(sum, [act](double z) { return apply_act(act, z); }, lo, hi);
+  const int out = new_activation(name, shape, make_quant(lo, hi, false), std::move(out_stats));
   ElementwiseAttrs ea;
   ea.activation = act;
   return add_op(OpKind::Add, {a, b}, out, ea);
@@ -393,23 +469,28 @@ int GraphBuilder::add(int a, int b, Activation act, const std::string& name_in) 
 int GraphBuilder::mul(int a, int b, const std::string& name_in) {
   const std::string name = full_name(name_in, "MUL");
   const std::vector<int> shape = broadcast_shape(checked(a, "mul").shape, checked(b, "mul").shape, name);
-  const Stats sa = stats_[static_cast<size_t>(a)], sb = stats_[static_cast<size_t>(b)];
-  // Independent factors: E[ab] = E[a]E[b], E[(ab)^2] = E[a^2]E[b^2].
-  const double mean = sa.mean * sb.mean;
-  const double m2 = (sa.mean * sa.mean + sa.std * sa.std) * (sb.mean * sb.mean + sb.std * sb.std);
-  const double std = std::sqrt(std::max(0.0, m2 - mean * mean));
+  const Stats& sa = stats_[static_cast<size_t>(a)];
+  const Stats& sb = stats_[static_cast<size_t>(b)];
+  const size_t channels = std::max(sa.mean.size(), sb.mean.size());
+  Stats prod = uniform_stats(channels, 0.0, 0.0);
+  for (size_t c = 0; c < channels; ++c) {  // independent factors: E[ab] = E[a]E[b], E[(ab)^2] = E[a^2]E[b^2]
+    const double ma = mean_at(sa, c), mb = mean_at(sb, c);
+    prod.mean[c] = ma * mb;
+    prod.var[c] = std::max(0.0, (ma * ma + var_at(sa, c)) * (mb * mb + var_at(sb, c)) - ma * ma * mb * mb);
+  }
   const Range ra = range_of(a), rb = range_of(b);
-  const double c[4] = {ra.lo * rb.lo, ra.lo * rb.hi, ra.hi * rb.lo, ra.hi * rb.hi};
+  const double corners[4] = {ra.lo * rb.lo, ra.lo * rb.hi, ra.hi * rb.lo, ra.hi * rb.hi};
+  const double m = prod.overall_mean(), sd = prod.overall_std();
   // The estimate, kept within what the factors' ranges allow.
-  const double lo = std::max(*std::min_element(c, c + 4), mean - kRangeStds * std);
-  const double hi = std::min(*std::max_element(c, c + 4), mean + kRangeStds * std);
-  const int out = new_activation(name, shape, make_quant(lo, hi, false), Stats{mean, std, sa.between});
+  const double lo = std::max(*std::min_element(corners, corners + 4), m - kRangeStds * sd);
+  const double hi = std::min(*std::max_element(corners, corners + 4), m + kRangeStds * sd);
+  const int out = new_activation(name, shape, make_quant(lo, hi, false), std::move(prod));
   return add_op(OpKind::Mul, {a, b}, out, ElementwiseAttrs{});
 }
 
-int GraphBuilder::avg_pool(int x, int kernel, int stride, Padding padding, const std::string& name_in) {
-  const std::string name = full_name(name_in, "AVERAGE_POOL_2D");
-  const Tensor& in = checked(x, "avg_pool");
+int GraphBuilder::pool(OpKind kind, int x, int kernel, int stride, Padding padding, const std::string& name_in) {
+  const std::string name = full_name(name_in, op_name(kind));
+  const Tensor& in = checked(x, op_name(kind));
   if (in.rank() != 4) throw std::invalid_argument(name + ": input must be NHWC, found " + dims_str(in.shape));
   PoolAttrs pa;
   pa.padding = kernel == 0 ? Padding::Valid : padding;
@@ -418,32 +499,29 @@ int GraphBuilder::avg_pool(int x, int kernel, int stride, Padding padding, const
   pa.stride_h = pa.stride_w = kernel == 0 ? 1 : stride;
   const int oh = conv_out_size(in.dim(1), pa.filter_h, pa.stride_h, 1, pa.padding);
   const int ow = conv_out_size(in.dim(2), pa.filter_w, pa.stride_w, 1, pa.padding);
-  if (oh < 1 || ow < 1) throw std::invalid_argument(name + ": pool window larger than input " + dims_str(in.shape));
+  if (oh < 1 || ow < 1 || pa.stride_h < 1)
+    throw std::invalid_argument(name + ": pool window larger than input " + dims_str(in.shape));
   Stats s = stats_[static_cast<size_t>(x)];
   const double n = static_cast<double>(pa.filter_h) * pa.filter_w;
-  const double keep = s.between + (1.0 - s.between) / n;  // independent noise averages out
-  s.std *= std::sqrt(keep);
-  s.between = keep > 0 ? s.between / keep : 0.0;
-  const int out = new_activation(name, {in.dim(0), oh, ow, in.dim(3)}, in.quant, s);
-  return add_op(OpKind::AveragePool2D, {x}, out, pa);
+  for (size_t c = 0; c < s.mean.size(); ++c) {
+    if (kind == OpKind::AveragePool2D) {
+      s.var[c] /= effective_count(n);
+    } else {
+      s.mean[c] += std::sqrt(s.var[c]) * std::min(1.5, 0.5 * std::log2(n));  // a window's max sits above the mean
+      s.var[c] *= 0.5;
+    }
+  }
+  // Pools keep the input's quantization: TFLM's int8 pooling does not rescale.
+  const int out = new_activation(name, {in.dim(0), oh, ow, in.dim(3)}, in.quant, std::move(s));
+  return add_op(kind, {x}, out, pa);
 }
 
-int GraphBuilder::max_pool(int x, int kernel, int stride, Padding padding, const std::string& name_in) {
-  const std::string name = full_name(name_in, "MAX_POOL_2D");
-  const Tensor& in = checked(x, "max_pool");
-  if (in.rank() != 4) throw std::invalid_argument(name + ": input must be NHWC, found " + dims_str(in.shape));
-  PoolAttrs pa;
-  pa.padding = kernel == 0 ? Padding::Valid : padding;
-  pa.filter_h = kernel == 0 ? in.dim(1) : kernel;
-  pa.filter_w = kernel == 0 ? in.dim(2) : kernel;
-  pa.stride_h = pa.stride_w = kernel == 0 ? 1 : stride;
-  const int oh = conv_out_size(in.dim(1), pa.filter_h, pa.stride_h, 1, pa.padding);
-  const int ow = conv_out_size(in.dim(2), pa.filter_w, pa.stride_w, 1, pa.padding);
-  if (oh < 1 || ow < 1) throw std::invalid_argument(name + ": pool window larger than input " + dims_str(in.shape));
-  Stats s = stats_[static_cast<size_t>(x)];
-  s.mean += 0.5 * s.std * (1.0 - s.between);  // the max of a window sits above the mean
-  const int out = new_activation(name, {in.dim(0), oh, ow, in.dim(3)}, in.quant, s);
-  return add_op(OpKind::MaxPool2D, {x}, out, pa);
+int GraphBuilder::avg_pool(int x, int kernel, int stride, Padding padding, const std::string& name) {
+  return pool(OpKind::AveragePool2D, x, kernel, stride, padding, name);
+}
+
+int GraphBuilder::max_pool(int x, int kernel, int stride, Padding padding, const std::string& name) {
+  return pool(OpKind::MaxPool2D, x, kernel, stride, padding, name);
 }
 
 int GraphBuilder::mean(int x, const std::vector<int>& axes_in, bool keep_dims, const std::string& name_in) {
@@ -466,12 +544,13 @@ int GraphBuilder::mean(int x, const std::vector<int>& axes_in, bool keep_dims, c
     else if (keep_dims) shape.push_back(1);
   }
   Stats s = stats_[static_cast<size_t>(x)];
-  const double keep = s.between + (1.0 - s.between) / count;
-  s.std *= std::sqrt(keep);
-  s.between = 1.0;
+  const bool channels_reduced = std::binary_search(axes.begin(), axes.end(), in.rank() - 1);
+  if (channels_reduced) s = flattened(s, shape.empty() ? 1 : static_cast<size_t>(shape.back()));
+  for (double& v : s.var) v /= effective_count(count);
   const Range r = range_of(x);
-  const double lo = std::max(r.lo, s.mean - kRangeStds * s.std), hi = std::min(r.hi, s.mean + kRangeStds * s.std);
-  const int out = new_activation(name, shape, make_quant(lo, hi, false), s);
+  const double m = s.overall_mean(), sd = s.overall_std();
+  const double lo = std::max(r.lo, m - kRangeStds * sd), hi = std::min(r.hi, m + kRangeStds * sd);
+  const int out = new_activation(name, shape, make_quant(lo, hi, false), std::move(s));
   MeanAttrs ma;
   ma.keep_dims = keep_dims;
   ma.axes = axes;
@@ -515,35 +594,35 @@ int GraphBuilder::activation_op(OpKind kind, int x, const std::string& name_in) 
   const Tensor& in = checked(x, op_name(kind));
   const std::vector<int> shape = in.shape;
   const Quant iq = in.quant;
-  const Stats s = stats_[static_cast<size_t>(x)];
+  const Stats& s = stats_[static_cast<size_t>(x)];
   const Range r = range_of(x);
   Quant oq;
-  Moments mo{};
+  Stats os;
   switch (kind) {
     case OpKind::HardSwish: {
-      // hard_swish is decreasing up to -1.5 (value -0.375), increasing after.
+      // hard_swish decreases down to -0.375 at -1.5, then increases.
       const double lo = r.lo < -1.5 ? -0.375 : hard_swish_fn(r.lo);
       const double hi = std::max(hard_swish_fn(r.hi), hard_swish_fn(r.lo));
       oq = make_quant(lo, hi, false);
-      mo = moments(s.mean, s.std, hard_swish_fn, lo, hi);
+      os = through(s, hard_swish_fn, lo, hi);
       break;
     }
     case OpKind::Logistic:
       oq = fixed_quant(1.0f / 256.0f, -128);
-      mo = moments(s.mean, s.std, sigmoid_fn, 0.0, 1.0);
+      os = through(s, sigmoid_fn, 0.0, 1.0);
       break;
     case OpKind::Relu:
       oq = make_quant(0.0, std::max(r.hi, 1e-3), false);
-      mo = moments(s.mean, s.std, [](double z) { return std::max(0.0, z); }, 0.0, r.hi);
+      os = through(s, [](double z) { return std::max(0.0, z); }, 0.0, r.hi);
       break;
     case OpKind::Relu6:
       oq = iq;  // TFLM clamps RELU6 input bytes without requantizing: keep the input's parameters
-      mo = moments(s.mean, s.std, [](double z) { return std::min(6.0, std::max(0.0, z)); }, r.lo, r.hi);
+      os = through(s, [](double z) { return std::min(6.0, std::max(0.0, z)); }, r.lo, r.hi);
       break;
     default:
       throw std::invalid_argument(name + ": not an activation");
   }
-  const int out = new_activation(name, shape, oq, Stats{mo.mean, mo.std, s.between});
+  const int out = new_activation(name, shape, oq, std::move(os));
   return add_op(kind, {x}, out, std::monostate{});
 }
 
@@ -554,10 +633,10 @@ int GraphBuilder::relu6(int x, const std::string& name) { return activation_op(O
 
 int GraphBuilder::softmax(int x, float beta, const std::string& name_in) {
   const std::string name = full_name(name_in, "SOFTMAX");
-  const Tensor& in = checked(x, "softmax");
-  const std::vector<int> shape = in.shape;
-  const double n = std::max(1, shape.empty() ? 1 : shape.back());
-  const int out = new_activation(name, shape, fixed_quant(1.0f / 256.0f, -128), Stats{1.0 / n, 1.0 / n, 0.0});
+  const std::vector<int> shape = checked(x, "softmax").shape;
+  const size_t n = static_cast<size_t>(std::max(1, shape.empty() ? 1 : shape.back()));
+  const double p = 1.0 / static_cast<double>(n);
+  const int out = new_activation(name, shape, fixed_quant(1.0f / 256.0f, -128), uniform_stats(n, p, p * p));
   SoftmaxAttrs sa;
   sa.beta = beta;
   return add_op(OpKind::Softmax, {x}, out, sa);
@@ -582,8 +661,9 @@ int GraphBuilder::reshape(int x, const std::vector<int>& shape_in, const std::st
   for (int d : shape) total *= static_cast<size_t>(d);
   if (total != in.num_elements())
     throw std::invalid_argument(name + ": cannot reshape " + dims_str(in.shape) + " to " + dims_str(shape_in));
+  Stats s = relaid(stats_[static_cast<size_t>(x)], in.shape.empty() ? 1 : in.shape.back(), shape.empty() ? 1 : shape.back());
   const int out = add_tensor(name, in.dtype, shape, in.quant);
-  stats_[static_cast<size_t>(out)] = stats_[static_cast<size_t>(x)];
+  stats_[static_cast<size_t>(out)] = std::move(s);
   return add_op(OpKind::Reshape, {x}, out, std::monostate{});
 }
 
@@ -598,8 +678,9 @@ int GraphBuilder::squeeze(int x, const std::vector<int>& dims, const std::string
       throw std::invalid_argument(name + ": dimension " + std::to_string(d) + " of " + dims_str(in.shape) + " is not 1");
     if (!drop) shape.push_back(in.dim(d));
   }
+  Stats s = relaid(stats_[static_cast<size_t>(x)], in.shape.empty() ? 1 : in.shape.back(), shape.empty() ? 1 : shape.back());
   const int out = add_tensor(name, in.dtype, shape, in.quant);
-  stats_[static_cast<size_t>(out)] = stats_[static_cast<size_t>(x)];
+  stats_[static_cast<size_t>(out)] = std::move(s);
   return add_op(OpKind::Squeeze, {x}, out, std::monostate{});
 }
 
@@ -614,8 +695,10 @@ int GraphBuilder::transpose(int x, const std::vector<int>& perm, const std::stri
                                   std::to_string(in.rank()) + " dimensions");
   std::vector<int> shape;
   for (int p : perm) shape.push_back(in.dim(p));
+  const bool last_kept = !perm.empty() && perm.back() == in.rank() - 1;
+  Stats s = last_kept ? stats_[static_cast<size_t>(x)] : flattened(stats_[static_cast<size_t>(x)], static_cast<size_t>(shape.back()));
   const int out = add_tensor(name, in.dtype, shape, in.quant);
-  stats_[static_cast<size_t>(out)] = stats_[static_cast<size_t>(x)];
+  stats_[static_cast<size_t>(out)] = std::move(s);
   TransposeAttrs ta;
   ta.perm = perm;
   return add_op(OpKind::Transpose, {x}, out, ta);
@@ -625,13 +708,15 @@ int GraphBuilder::concat(const std::vector<int>& xs_in, int axis_in, const std::
   const std::string name = full_name(name_in, "CONCATENATION");
   if (xs_in.empty()) throw std::invalid_argument(name + ": no inputs");
   const std::vector<int> first = checked(xs_in[0], "concat").shape;
+  const Quant first_quant = checked(xs_in[0], "concat").quant;
   const int rank = static_cast<int>(first.size());
   const int axis = axis_in < 0 ? axis_in + rank : axis_in;
   if (axis < 0 || axis >= rank) throw std::invalid_argument(name + ": axis " + std::to_string(axis_in) + " out of range");
   std::vector<int> shape = first;
   shape[static_cast<size_t>(axis)] = 0;
-  double lo = 0, hi = 0, w_sum = 0, m1 = 0, m2 = 0;
+  double lo = 0, hi = 0;
   bool all_same = true;
+  Stats s;
   for (int x : xs_in) {
     const Tensor& t = checked(x, "concat");
     for (int d = 0; d < rank; ++d)
@@ -640,19 +725,19 @@ int GraphBuilder::concat(const std::vector<int>& xs_in, int axis_in, const std::
     shape[static_cast<size_t>(axis)] += t.dim(axis);
     const Range r = range_of(x);
     lo = std::min(lo, r.lo), hi = std::max(hi, r.hi);
-    all_same = all_same && same_quant(t.quant, checked(xs_in[0], "concat").quant);
-    const Stats& s = stats_[static_cast<size_t>(x)];
-    const double w = t.dim(axis);
-    w_sum += w, m1 += w * s.mean, m2 += w * (s.mean * s.mean + s.std * s.std);
+    all_same = all_same && same_quant(t.quant, first_quant);
+    const Stats& sx = stats_[static_cast<size_t>(x)];
+    s.mean.insert(s.mean.end(), sx.mean.begin(), sx.mean.end());
+    s.var.insert(s.var.end(), sx.var.begin(), sx.var.end());
   }
-  m1 /= w_sum, m2 /= w_sum;
-  const Quant oq = all_same ? checked(xs_in[0], "concat").quant : make_quant(lo, hi, false);
+  if (axis != rank - 1) s = flattened(s, static_cast<size_t>(shape.back()));
+  const Quant oq = all_same ? first_quant : make_quant(lo, hi, false);
   std::vector<int> xs;
   for (int x : xs_in) {
     if (same_quant(g_.tensors[static_cast<size_t>(x)].quant, oq)) xs.push_back(x);
     else xs.push_back(quantize(x, DType::Int8, oq.scales[0], oq.zero_point()));
   }
-  const int out = new_activation(name, shape, oq, Stats{m1, std::sqrt(std::max(0.0, m2 - m1 * m1)), 0.0});
+  const int out = new_activation(name, shape, oq, std::move(s));
   ConcatAttrs ca;
   ca.axis = axis;
   return add_op(OpKind::Concatenation, xs, out, ca);
@@ -661,16 +746,18 @@ int GraphBuilder::concat(const std::vector<int>& xs_in, int axis_in, const std::
 int GraphBuilder::quantize(int x, DType dtype, float scale, int zero_point, const std::string& name_in) {
   const std::string name = full_name(name_in, "QUANTIZE");
   const std::vector<int> shape = checked(x, "quantize").shape;
+  Stats s = stats_[static_cast<size_t>(x)];
   const int out = add_tensor(name, dtype, shape, fixed_quant(scale, zero_point));
-  stats_[static_cast<size_t>(out)] = stats_[static_cast<size_t>(x)];
+  stats_[static_cast<size_t>(out)] = std::move(s);
   return add_op(OpKind::Quantize, {x}, out, std::monostate{});
 }
 
 int GraphBuilder::dequantize(int x, const std::string& name_in) {
   const std::string name = full_name(name_in, "DEQUANTIZE");
   const std::vector<int> shape = checked(x, "dequantize").shape;
+  Stats s = stats_[static_cast<size_t>(x)];
   const int out = add_tensor(name, DType::Float32, shape, Quant{});
-  stats_[static_cast<size_t>(out)] = stats_[static_cast<size_t>(x)];
+  stats_[static_cast<size_t>(out)] = std::move(s);
   return add_op(OpKind::Dequantize, {x}, out, std::monostate{});
 }
 

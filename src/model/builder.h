@@ -5,12 +5,13 @@
 // symmetric (scale = max|w|/127, zero point 0); fully-connected weights per tensor, symmetric;
 // int32 biases use scale = input_scale * weight_scale.
 // Quantization of activations comes from a simple range propagation: every tensor carries an
-// estimated mean/std of its real values. A layer's weight magnitude is chosen so its
-// pre-activation has a target std (from fan-in and the input's estimated std, like a He/BN-scaled
-// network); the bias centres each channel (as a folded batch norm would) plus a small random
-// offset. Output ranges: no activation or ReLU: mean +- 4 std (clipped at 0 for ReLU); ReLU6: scale
-// 6/255, zero point -128; SOFTMAX/LOGISTIC: 1/256, -128; pools, RELU6, reshapes, pads keep the
-// input's quantization (TFLM requires it for pools and ignores it for RELU6).
+// estimated mean/variance per channel. Conv/depthwise/FC weights are scaled per output channel so
+// the pre-activation has a chosen std (times a random gain in [0.7, 1.3]), and the bias centres
+// each channel on a small random offset: the layer behaves like a trained one with its batch norm
+// folded in. Output ranges: no activation or ReLU: mean +- 4 std over the whole tensor (clipped at
+// 0 for ReLU); ReLU6: scale 6/255, zero point -128; SOFTMAX/LOGISTIC: 1/256, -128; pools, RELU6,
+// reshapes, pads keep the input's quantization (TFLM requires it for pools and ignores it for
+// RELU6); MEAN, ADD, MUL, HARD_SWISH, RELU requantize to their estimated output range.
 //
 // The finished Graph owns its constant data: Graph::storage holds every weight and bias, and
 // Tensor::data points into it, so the graph is directly runnable and writable.
@@ -34,6 +35,14 @@ struct LayerOpts {
   // Explicit real output range [out_min, out_max]; both 0 = derived from the activation.
   float out_min = 0.0f, out_max = 0.0f;
   std::string name;  // output tensor name within the current scope; empty = automatic
+};
+
+// Estimated distribution of a tensor's real values, per channel (last dimension): mean and
+// variance over positions. Channels are treated as independent, positions as uncorrelated.
+struct ChannelStats {
+  std::vector<double> mean, var;
+  double overall_mean() const;
+  double overall_std() const;  // of the mixture of all channels
 };
 
 class GraphBuilder {
@@ -82,18 +91,14 @@ class GraphBuilder {
 
   const Tensor& tensor(int id) const;
   const std::vector<int>& shape(int id) const { return tensor(id).shape; }
-  // Estimated mean/std of the tensor's real values (the range propagation's state).
-  double est_mean(int id) const;
-  double est_std(int id) const;
+  // The range propagation's estimate for a tensor.
+  const ChannelStats& est_stats(int id) const;
 
   // Moves constant data into Graph::storage and returns the graph. The builder is empty afterwards.
   Graph finish();
 
  private:
-  struct Stats {
-    double mean = 0, std = 1;
-    double between = 0;  // fraction of the variance that is between channels (survives pooling)
-  };
+  using Stats = ChannelStats;
   struct Range {
     double lo, hi;
   };
@@ -107,8 +112,8 @@ class GraphBuilder {
   int new_activation(const std::string& name, std::vector<int> shape, Quant quant, Stats stats);
   int weighted_layer(OpKind kind, int x, int out_channels, int kernel, int stride, int multiplier,
                      Activation act, const LayerOpts& opts);
-  // Output tensor of an activation function applied to x (stats pushed through `fn`).
   int activation_op(OpKind kind, int x, const std::string& name);
+  int pool(OpKind kind, int x, int kernel, int stride, Padding padding, const std::string& name);
   Range range_of(int id) const;
 
   Graph g_;
