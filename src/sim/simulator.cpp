@@ -512,9 +512,15 @@ Result<SimResult> simulate(const Graph& g, const Plan& plan, const CostModel& mo
   }
   for (const MemoryUse& mu : plan.memories) {
     const Memory* m = board.memory(mu.name);
-    if (m && is_fast_memory(*m)) R.sram_capacity += static_cast<int64_t>(m->size);
+    if (m && is_fast_memory(*m) && mu.used > 0) {
+      R.sram_capacity += static_cast<int64_t>(m->size);
+      R.fast_memories += (R.fast_memories.empty() ? "" : " + ") + m->name;
+    }
   }
-  if (R.sram_capacity == 0 && board.sram()) R.sram_capacity = static_cast<int64_t>(board.sram()->size);
+  if (R.sram_capacity == 0 && board.sram()) {
+    R.sram_capacity = static_cast<int64_t>(board.sram()->size);
+    R.fast_memories = board.sram()->name;
+  }
   R.sim_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();
   return R;
 }

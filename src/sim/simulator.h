@@ -91,6 +91,7 @@ struct SimResult {
   std::vector<LaneEvent> events;     // when SimOptions::timeline
   std::vector<SramSample> sram;      // fast-memory occupancy (step function)
   int64_t sram_capacity = 0;         // bytes of the board's fast memories used by the plan
+  std::string fast_memories;         // their names, e.g. "sram"
   int dma_lanes = 0;
   double sim_seconds = 0;            // wall time of the simulation itself
 };
