@@ -8,8 +8,6 @@ namespace tinyops::cli {
 void add_inspect_command(CLI::App& app);
 void add_run_command(CLI::App& app);
 void add_demo_command(CLI::App& app);
-void add_simulate_command(CLI::App& app);
-void add_compare_command(CLI::App& app);
 void add_plan_command(CLI::App& app);
 void add_export_command(CLI::App& app);
 void add_simulate_command(CLI::App& app);

@@ -15,8 +15,6 @@ int main(int argc, char** argv) {
   tinyops::cli::add_inspect_command(app);
   tinyops::cli::add_run_command(app);
   tinyops::cli::add_demo_command(app);
-  tinyops::cli::add_simulate_command(app);
-  tinyops::cli::add_compare_command(app);
   tinyops::cli::add_plan_command(app);
   tinyops::cli::add_export_command(app);
   tinyops::cli::add_simulate_command(app);
