@@ -404,7 +404,8 @@ Result<ExportSummary> export_firmware(const Graph& g, const Board& board, const 
   src += "};\n\n";
 
   // Plan steps and the inference loop (executor_core).
-  PlanEmitInput pe{g, board, plan, prepared, mems.size()};
+  // The step tables can be large (MobileNetV2: ~1 MB): external flash when the board has one.
+  PlanEmitInput pe{g, board, plan, prepared, mems.size(), ext_flash ? ".ext_flash_weights.tinyops_plan" : ""};
   auto steps = emit_plan_tables(pe);
   if (!steps.ok()) return steps.error();
   src += steps.value().source;

@@ -165,7 +165,8 @@ Result<PlanEmitOutput> emit_plan_tables(const PlanEmitInput& in) {
   std::string& s = out.source;
   s += "// ---- the plan, lowered for executor_core ----\n";
   s += kHelpers;
-  s += fmt::format("static const ExecStep kSteps[{}] = {{\n", std::max<size_t>(lp.steps.size(), 1));
+  const std::string attr = in.table_section.empty() ? "" : fmt::format("TINYOPS_SECTION(\"{}\") ", in.table_section);
+  s += fmt::format("{}static const ExecStep kSteps[{}] = {{\n", attr, std::max<size_t>(lp.steps.size(), 1));
   for (size_t i = 0; i < lp.steps.size(); ++i) {
     const ExecStep& st = lp.steps[i];
     const char* k = st.kind == ExecStepKind::Compute ? "kC" : st.kind == ExecStepKind::DmaStart ? "kS" : "kW";
@@ -173,18 +174,18 @@ Result<PlanEmitOutput> emit_plan_tables(const PlanEmitInput& in) {
   }
   if (lp.steps.empty()) s += "    S(kC, 0),";
   s += "\n};\n";
-  s += fmt::format("static const ExecCompute kComputes[{}] = {{\n", std::max<size_t>(lp.computes.size(), 1));
+  s += fmt::format("{}static const ExecCompute kComputes[{}] = {{\n", attr, std::max<size_t>(lp.computes.size(), 1));
   for (const ExecCompute& c : lp.computes)
     s += fmt::format("    C({}, {}, {}, {}, {}, {}, {}, {},\n      {},\n      {},\n      {}, {}u, {}),\n", c.op, c.partition,
                      c.range.y_begin, c.range.y_end, c.range.c_begin, c.range.c_end, c.first_input, c.num_inputs,
                      view_text(c.weights), view_text(c.output), c.scratch_memory, c.scratch_offset, c.scratch_bytes);
   if (lp.computes.empty()) s += "    C(0, 0, 0, 0, 0, 0, 0, 0, kNoView, kNoView, -1, 0u, 0),\n";
   s += "};\n";
-  s += fmt::format("static const ExecView kViews[{}] = {{\n", std::max<size_t>(lp.views.size(), 1));
+  s += fmt::format("{}static const ExecView kViews[{}] = {{\n", attr, std::max<size_t>(lp.views.size(), 1));
   for (const ExecView& v : lp.views) s += fmt::format("    {},\n", view_text(v));
   if (lp.views.empty()) s += "    kNoView,\n";
   s += "};\n";
-  s += fmt::format("static const ExecDma kDmas[{}] = {{\n", std::max<size_t>(lp.dmas.size(), 1));
+  s += fmt::format("{}static const ExecDma kDmas[{}] = {{\n", attr, std::max<size_t>(lp.dmas.size(), 1));
   for (const ExecDma& d : lp.dmas)
     s += fmt::format("    D({}, {}, {}, {}u, {}, {}, {}u, {}, {}, {}),\n", d.id, d.channel, d.src_memory, d.src_offset,
                      d.src_stride, d.dst_memory, d.dst_offset, d.dst_stride, d.rows, d.row_bytes);
@@ -198,7 +199,7 @@ Result<PlanEmitOutput> emit_plan_tables(const PlanEmitInput& in) {
   const std::vector<StepSegment> segs = step_segments(in.plan);
   out.segments = segs.size();
   s += "#ifndef TINYOPS_NO_MARKERS\n// {op (marker id), first step, step count}\n";
-  s += fmt::format("static const uint32_t kSegments[{}][3] = {{\n", std::max<size_t>(segs.size(), 1));
+  s += fmt::format("{}static const uint32_t kSegments[{}][3] = {{\n", attr, std::max<size_t>(segs.size(), 1));
   for (const StepSegment& g : segs) s += fmt::format("    {{{}u, {}u, {}u}},\n", g.op, g.first, g.count);
   if (segs.empty()) s += "    {0u, 0u, 0u},\n";
   s += "};\n#endif\n\n";

@@ -22,6 +22,7 @@ struct PlanEmitInput {
   const Plan& plan;
   const std::vector<PreparedOp>& prepared;
   size_t num_memories;
+  std::string table_section;  // input section of the step tables ("" = .rodata)
 };
 
 // A run of consecutive steps attributed to one op: marker `op` is emitted before it.
