@@ -418,3 +418,29 @@ TEST_CASE("an elementwise op may write in place, element onto the same element")
   CHECK(check_error(g, b, plan(16)).find("writes sram+0x10 in buffer 0 'in' (Input, sram [0x0, 0x90)), which the "
                                          "same call reads") != std::string::npos);
 }
+
+TEST_CASE("a partition that reads no input rows (PAD's padding rows) may pass an empty view") {
+  GraphBuilder gb("checker-pad", 9);
+  int x = gb.input({1, 4, 4, 2}, 0.1f, 3);
+  int y = gb.pad(x, {0, 2, 0, 0}, {0, 1, 0, 0});
+  gb.output(y);
+  Graph g = gb.finish();
+  Board b = test_board();
+  const Shape4 is{1, 4, 4, 2}, os{1, 7, 4, 2};
+  auto plan = [&](int32_t h0) {
+    PlanMaker pm(g, b);
+    const int in = pm.buffer("in", BufferKind::Input, "sdram", 32, g.inputs[0]);
+    const int out = pm.buffer("out", BufferKind::Output, "sdram", 56, g.outputs[0]);
+    pm.compute(0, 0, OutRange{0, 2, 0, 2}, {rows_view(in, is, I8, 0, h0)}, PlanView{}, whole_view(out, os, I8));
+    pm.compute(0, 1, OutRange{2, 7, 0, 2}, {whole_view(in, is, I8)}, PlanView{}, whole_view(out, os, I8));
+    return pm.finish();
+  };
+  Plan p = plan(0);
+  REQUIRE_MESSAGE(check_plan(g, b, p).ok(), check_error(g, b, p));
+  expect_runs_exactly(g, b, p);
+  // Rows [0,3) need input row 0.
+  p.steps[0].compute.range.y_end = 3;
+  p.steps[1].compute.range.y_begin = 3;
+  CHECK(check_error(g, b, p).find("input 0 ('" + g.tensor(g.inputs[0]).name + "') view box n[0,1) y[0,0) x[0,4) "
+                                  "c[0,2) is empty or outside the tensor [1,4,4,2]") != std::string::npos);
+}
