@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <chrono>
 #include <iostream>
 #include <random>
@@ -20,6 +21,8 @@
 
 #include "model/builder.h"
 #include "model/tflite_reader.h"
+#include "plan/planner.h"
+#include "runtime/executor.h"
 #include "plan/checker/checker.h"
 #include "plan/test_checker_util.h"
 #include "support/shared.h"
@@ -36,7 +39,7 @@ int pick(std::mt19937& rng, int lo, int hi) { return std::uniform_int_distributi
 Graph random_graph(uint32_t seed) {
   std::mt19937 rng(seed);
   GraphBuilder b(fmt::format("prop-{}", seed), seed);
-  const int H = pick(rng, 3, 24), W = pick(rng, 3, 24), C = pick(rng, 1, 12);
+  const int H = pick(rng, 3, 40), W = pick(rng, 3, 40), C = pick(rng, 1, 12);
   int x = b.input({1, H, W, C}, 0.02f + 0.01f * static_cast<float>(pick(rng, 0, 8)), pick(rng, -20, 20));
   const int nops = pick(rng, 2, 6);
   auto act = [&]() { return static_cast<Activation>(pick(rng, 0, 3) == 0 ? 0 : (pick(rng, 0, 1) ? 1 : 3)); };
@@ -94,12 +97,20 @@ Board random_board(uint32_t seed) {
   std::mt19937 rng(seed * 7919u + 1);
   const uint64_t sram = static_cast<uint64_t>(32 + 16 * pick(rng, 0, 30)) * 1024;
   const uint32_t align = 1u << pick(rng, 0, 5);
-  const uint64_t max_transfer = std::vector<uint64_t>{256, 1024, 4096, 65535}[static_cast<size_t>(pick(rng, 0, 3))];
+  const uint64_t max_transfer = std::vector<uint64_t>{256, 1024, 4096, 65536}[static_cast<size_t>(pick(rng, 0, 3))];
   Board b = test_board(sram, align, max_transfer, static_cast<uint32_t>(pick(rng, 1, 4)));
   b.name = fmt::format("random-{}", seed);
   b.memories[1].read_bandwidth = b.memories[1].write_bandwidth = static_cast<uint64_t>(pick(rng, 200, 1000)) * 1000000;
   b.memories[2].read_bandwidth = b.memories[2].write_bandwidth = static_cast<uint64_t>(pick(rng, 20, 400)) * 1000000;
   b.dma[0].bandwidth = static_cast<uint64_t>(pick(rng, 50, 800)) * 1000000;
+  // External flash for weights that do not fit (or are not wanted) internally.
+  b.memories.push_back(test_memory("qspi", MemoryKind::QspiFlash, 0x90000000, 16u << 20, false,
+                                   static_cast<uint64_t>(pick(rng, 20, 100)) * 1000000, 0));
+  b.roles.external_flash = "qspi";
+  if (pick(rng, 0, 3) == 0) b.memories[0].size = static_cast<uint64_t>(pick(rng, 1, 8)) * 16 * 1024;  // small flash
+  // A valid board by the loader's rules.
+  auto parsed = parse_board_json(board_to_json(b).dump(), b.name);
+  if (!parsed.ok()) throw std::runtime_error(parsed.error().message);
   return b;
 }
 
@@ -629,4 +640,55 @@ TEST_CASE("shared models: test-planner plans pass the checker and give the TFLM 
                              static_cast<double>(r->dma_bytes) / 1e6, std::chrono::duration<double>(t2 - t1).count(),
                              static_cast<double>(r->bytes_read_verified) / 1e6, run.empty() ? "yes" : run);
   }
+}
+
+TEST_CASE("property: make_plan on random graphs x random boards x strategies passes the checker and runs bit-exactly") {
+  const auto t0 = std::chrono::steady_clock::now();
+  std::map<std::string, std::array<int, 3>> stats;  // strategy -> (planned, did not fit, partitioned ops)
+  for (uint32_t seed = 1; seed <= 150; ++seed) {
+    Case c = make_case(seed);
+    std::mt19937 rng(seed * 13u);
+    for (Strategy st : {Strategy::Internal, Strategy::External, Strategy::TinyOps}) {
+      const std::string name = strategy_name(st);
+      INFO("seed " << seed << " strategy " << name);
+      PlanOptions o;
+      o.strategy = st;
+      o.model = fmt::format("prop-{}", seed);
+      // Half the cases plan under the board's default budget (SRAM 32-512 KB minus the reserve), half
+      // under a random stress budget from 24 KB down to 2 KB.
+      const bool stress = pick(rng, 0, 1);
+      if (stress) o.sram_budget = std::min<int64_t>(default_sram_budget(c.b), pick(rng, 2, 24) * 1024);
+      auto plan = make_plan(c.g, c.b, o);
+      if (!plan.ok()) {
+        // Only `internal`, or any strategy under a stress budget, may find that the model does not fit.
+        CHECK_MESSAGE((st == Strategy::Internal || stress),
+                      fmt::format("seed {} {} (budget {}): make_plan: {}", seed, name, o.sram_budget, plan.error().message));
+        if (st != Strategy::Internal)
+          std::cout << fmt::format("seed {} {} (stress budget {}): no plan: {}\n", seed, name, o.sram_budget,
+                                   plan.error().message);
+        ++stats[name][1];
+        continue;
+      }
+      Status s = check_plan(c.g, c.b, plan.value());
+      CHECK_MESSAGE(s.ok(), fmt::format("seed {} {} (budget {}): {}", seed, name, o.sram_budget,
+                                        s.ok() ? "" : s.error().message));
+      if (!s.ok()) continue;
+      ++stats[name][0];
+      for (const OpPlan& op : plan->ops) stats[name][2] += op.partitions > 1;
+      const std::string run = runs_exactly(c, plan.value());
+      CHECK_MESSAGE(run.empty(), fmt::format("seed {} {}: test executor: {}", seed, name, run));
+      RunOptions ro;
+      ro.dma = DmaMode::PoisonAtWait;
+      auto got = run_plan(c.g, c.b, plan.value(), c.in, ro);
+      CHECK_MESSAGE((got.ok() && got.value() == c.ref),
+                    fmt::format("seed {} {}: run_plan: {}", seed, name, got.ok() ? "wrong output" : got.error().message));
+    }
+  }
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  for (const auto& kv : stats)
+    std::cout << fmt::format("make_plan {:9s}: {} plans checked and bit-exact, {} did not fit, {} partitioned ops\n",
+                             kv.first, kv.second[0], kv.second[1], kv.second[2]);
+  std::cout << fmt::format("make_plan property: {:.2f} s\n", secs);
+  CHECK(stats["tinyops"][0] + stats["tinyops"][1] == 150);  // every plan made passed the checker
+  CHECK(stats["external"][0] == 150);
 }
