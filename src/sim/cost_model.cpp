@@ -584,8 +584,8 @@ Result<StepCost> compute_step_cost(const CostModel& model, const Graph& g, const
     const PlanBuffer& b = plan.buffers[static_cast<size_t>(buffer)];
     const Memory* m = model.board.memory(b.memory);
     if (!m)
-      return Error{fmt::format("op {} ({}): buffer '{}' lives in memory '{}', which board {} does not have", s.op,
-                               op_name(op.kind), b.name, b.memory, model.board.name)};
+      return Error{fmt::format("op {} ({}): {} buffer '{}' lives in memory '{}', which board {} does not have", s.op,
+                               op_name(op.kind), what, b.name, b.memory, model.board.name)};
     return m;
   };
   Work work = op_work(g, op, s.range);

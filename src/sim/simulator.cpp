@@ -31,11 +31,17 @@ struct Flow {
   double rate = 0;
   double scale = 0;  // seconds of its most-used resource per unit
   bool active = false;
+  // CPU steps: pure compute time and isolated stall time per memory. Their accesses queue behind
+  // DMA traffic on the same memory: stall / (1 - share the DMA uses), the share capped at 1/2
+  // (round-robin arbitration: each CPU access waits for at most one DMA access).
+  bool cpu = false;
+  double compute_s = 0;
+  std::vector<std::pair<int, double>> stalls;
 };
 
 // Max-min fair rates: raise a common level (share of its most-used resource per flow) until a
 // resource saturates or a flow reaches its cap; freeze those flows; repeat.
-void allocate_rates(std::vector<Flow>& flows, const std::vector<int>& active, int num_res) {
+void allocate_once(std::vector<Flow>& flows, const std::vector<int>& active, int num_res) {
   std::vector<double> used(static_cast<size_t>(num_res), 0.0);
   std::vector<int> open;
   for (int f : active) {
@@ -81,6 +87,34 @@ void allocate_rates(std::vector<Flow>& flows, const std::vector<int>& active, in
       open.erase(std::remove(open.begin(), open.end(), f), open.end());
     }
   }
+}
+
+void allocate_rates(std::vector<Flow>& flows, const std::vector<int>& active, int num_res) {
+  bool any_cpu = false, any_dma = false;
+  for (int f : active) (flows[static_cast<size_t>(f)].cpu ? any_cpu : any_dma) = true;
+  for (int f : active) {
+    Flow& fl = flows[static_cast<size_t>(f)];
+    if (!fl.cpu) continue;
+    double d = fl.compute_s;
+    for (const auto& st : fl.stalls) d += st.second;
+    fl.cap = 1.0 / d;
+  }
+  allocate_once(flows, active, num_res);
+  if (!any_cpu || !any_dma) return;
+  std::vector<double> dma_share(static_cast<size_t>(num_res), 0.0);
+  for (int f : active) {
+    const Flow& fl = flows[static_cast<size_t>(f)];
+    if (fl.cpu) continue;
+    for (const Coef& c : fl.coefs) dma_share[static_cast<size_t>(c.res)] += c.per_unit * fl.rate;
+  }
+  for (int f : active) {
+    Flow& fl = flows[static_cast<size_t>(f)];
+    if (!fl.cpu) continue;
+    double d = fl.compute_s;
+    for (const auto& st : fl.stalls) d += st.second / (1.0 - std::min(0.5, dma_share[static_cast<size_t>(st.first)]));
+    fl.cap = 1.0 / d;
+  }
+  allocate_once(flows, active, num_res);
 }
 
 struct Transfer {
@@ -350,9 +384,13 @@ Result<SimResult> simulate(const Graph& g, const Plan& plan, const CostModel& mo
           cpu_end = t + d;
         } else {
           Flow f;
+          f.cpu = true;
           f.cap = 1.0 / d;
-          for (const MemoryTraffic& tr : c.traffic)
+          f.compute_s = c.compute_cycles / clk;
+          for (const MemoryTraffic& tr : c.traffic) {
             if (tr.busy_seconds > 0) f.coefs.push_back({mem_index[tr.memory], tr.busy_seconds});
+            if (tr.stall_cycles > 0) f.stalls.push_back({mem_index[tr.memory], tr.stall_cycles / clk});
+          }
           cpu_flow = add_flow(f);
           cpu = CpuState::Flow;
         }
