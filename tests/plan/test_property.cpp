@@ -11,7 +11,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
+#include <climits>
 #include <chrono>
 #include <iostream>
 #include <random>
@@ -691,4 +693,46 @@ TEST_CASE("property: make_plan on random graphs x random boards x strategies pas
   std::cout << fmt::format("make_plan property: {:.2f} s\n", secs);
   CHECK(stats["tinyops"][0] + stats["tinyops"][1] == 150);  // every plan made passed the checker
   CHECK(stats["external"][0] == 150);
+}
+
+TEST_CASE("robustness: plans with extreme field values are rejected, never crash the checker") {
+  const int64_t extremes[] = {-1, 0, 1, 3, INT32_MAX, INT32_MIN, INT64_MAX / 2, INT64_MIN / 2, INT64_MAX, 1 << 20};
+  int rejected = 0, total = 0;
+  for (uint32_t seed = 1; seed <= 40; ++seed) {
+    Case c = make_case(seed);
+    const Plan base = test_plan(c);
+    std::mt19937 rng(seed * 101u);
+    for (int m = 0; m < 60; ++m) {
+      Plan p = base;
+      const int64_t v = extremes[pick(rng, 0, 9)];
+      auto i32 = [&](int32_t& f) { f = static_cast<int32_t>(std::clamp<int64_t>(v, INT32_MIN, INT32_MAX)); };
+      auto& st = p.steps[static_cast<size_t>(pick(rng, 0, static_cast<int>(p.steps.size()) - 1))];
+      auto& buf = p.buffers[static_cast<size_t>(pick(rng, 0, static_cast<int>(p.buffers.size()) - 1))];
+      PlanView& view = st.compute.inputs.empty() ? st.compute.output : st.compute.inputs[0];
+      switch (pick(rng, 0, 17)) {
+        case 0: buf.offset = v; break;
+        case 1: buf.size = v; break;
+        case 2: i32(buf.alignment); break;
+        case 3: buf.first_step = static_cast<int>(std::clamp<int64_t>(v, INT32_MIN, INT32_MAX)); break;
+        case 4: buf.tensor = static_cast<int>(std::clamp<int64_t>(v, INT32_MIN, INT32_MAX)); break;
+        case 5: st.dma.src_offset = v; break;
+        case 6: st.dma.dst_stride = v; break;
+        case 7: i32(st.dma.rows); break;
+        case 8: i32(st.dma.row_bytes); break;
+        case 9: st.dma.dma = static_cast<int>(std::clamp<int64_t>(v, INT32_MIN, INT32_MAX)); break;
+        case 10: i32(st.dma.channel); break;
+        case 11: view.byte_offset = v; break;
+        case 12: i32(view.stride_h); break;
+        case 13: i32(view.h); break;
+        case 14: i32(view.y0); break;
+        case 15: view.buffer = static_cast<int>(std::clamp<int64_t>(v, INT32_MIN, INT32_MAX)); break;
+        case 16: i32(st.compute.range.y_end); break;
+        default: st.compute.scratch_offset = v; break;
+      }
+      ++total;
+      rejected += !check_plan(c.g, c.b, p).ok();
+    }
+  }
+  std::cout << fmt::format("robustness: {} of {} plans with an extreme field rejected, no crash\n", rejected, total);
+  CHECK(rejected > total / 2);
 }

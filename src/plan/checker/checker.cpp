@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <climits>
 #include <map>
 #include <set>
 #include <string>
@@ -246,7 +247,7 @@ class Checker {
       const Memory& M = mem(m);
       if (b.offset < 0 || b.size < 0)
         return fail(fmt::format("{}: negative offset or size ({} bytes at {})", buf_str(id), b.size, b.offset));
-      if (b.offset + b.size > static_cast<int64_t>(M.size))
+      if (static_cast<__int128>(b.offset) + b.size > static_cast<__int128>(M.size))
         return fail(fmt::format("{} overflows memory '{}' (size {:#x}) by {} bytes", buf_str(id), M.name, M.size,
                                 b.offset + b.size - static_cast<int64_t>(M.size)));
       if (!is_pow2(b.alignment))
@@ -462,12 +463,16 @@ class Checker {
     if (v.stride_n < 0 || v.stride_h < 0 || v.stride_w < 0 || v.stride_c < 0 || v.byte_offset < 0)
       return fail(fmt::format("{}: {} view has a negative stride or offset", step_str(s), what));
     const int64_t esize = elem_size(v.type);
-    const int64_t last = v.byte_offset + (static_cast<int64_t>(v.n - 1) * v.stride_n + static_cast<int64_t>(v.h - 1) * v.stride_h +
-                                          static_cast<int64_t>(v.w - 1) * v.stride_w + static_cast<int64_t>(v.c - 1) * v.stride_c) *
-                                             esize + esize;
-    if (last > buf(v.buffer).size)
+    using I128 = __int128;  // plan fields are untrusted: no overflow on the way to the comparison
+    const I128 last128 = I128(v.byte_offset) + (I128(v.n - 1) * v.stride_n + I128(v.h - 1) * v.stride_h +
+                                                I128(v.w - 1) * v.stride_w + I128(v.c - 1) * v.stride_c) * esize + esize;
+    if (last128 > buf(v.buffer).size) {
+      const bool huge = last128 > I128(INT64_MAX);
+      const int64_t last = huge ? INT64_MAX : static_cast<int64_t>(last128);
       return fail(fmt::format("{}: {} view ({} bytes from offset {}) overruns {} by {} bytes", step_str(s), what,
-                              last - v.byte_offset, v.byte_offset, buf_str(v.buffer), last - buf(v.buffer).size));
+                              huge ? std::string("too many") : std::to_string(last - v.byte_offset), v.byte_offset,
+                              buf_str(v.buffer), huge ? std::string("far more than its size") : std::to_string(last - buf(v.buffer).size)));
+    }
     if (!box_contains(vb, need))
       return fail(fmt::format("{}: {} view in {} holds {} but the range needs {}", step_str(s), what,
                               buf_str(v.buffer), box_str(vb), box_str(need)));
@@ -665,7 +670,7 @@ class Checker {
       if (c.scratch_bytes < need_scratch)
         return fail(fmt::format("{}: scratch of {} bytes, the kernel needs {}", step_str(s), c.scratch_bytes,
                                 need_scratch));
-      if (c.scratch_offset < 0 || c.scratch_offset + c.scratch_bytes > sb.size)
+      if (c.scratch_offset < 0 || c.scratch_offset > sb.size || c.scratch_bytes > sb.size - c.scratch_offset)
         return fail(fmt::format("{}: scratch [{}, {}) lies outside {}", step_str(s), c.scratch_offset,
                                 c.scratch_offset + c.scratch_bytes, buf_str(sb.id)));
       const int sm = buf_mem_[static_cast<size_t>(sb.id)];
@@ -721,17 +726,24 @@ class Checker {
       return fail(fmt::format("{}: strides (src {}, dst {}) make the rows of {} bytes overlap in the destination or run "
                               "backwards",
                               step_str(s), d.src_stride, d.dst_stride, d.row_bytes));
+    // Bounds first, in 128 bits (plan fields are untrusted), then the patterns in memory offsets.
+    auto in_buf = [&](int64_t off, int64_t stride, int b) {
+      using I128 = __int128;
+      const I128 end = I128(off) + (d.rows > 1 ? I128(d.rows - 1) * stride : I128(0)) + d.row_bytes;
+      return off >= 0 && end <= buf(b).size;
+    };
+    auto range_str = [&](int64_t off, int64_t stride) {
+      if (off < 0 || (d.rows > 1 && stride > (INT64_MAX - off) / d.rows)) return fmt::format("[{}, ...)", off);
+      return fmt::format("[{:#x}, {:#x})", off, off + (d.rows > 1 ? (d.rows - 1) * stride : 0) + d.row_bytes);
+    };
+    if (!in_buf(d.src_offset, d.src_stride, d.src_buffer))
+      return fail(fmt::format("{}: source {} lies outside {}", step_str(s), range_str(d.src_offset, d.src_stride),
+                              buf_str(d.src_buffer)));
+    if (!in_buf(d.dst_offset, d.dst_stride, d.dst_buffer))
+      return fail(fmt::format("{}: destination {} lies outside {}", step_str(s), range_str(d.dst_offset, d.dst_stride),
+                              buf_str(d.dst_buffer)));
     Pattern src{sm, buf(d.src_buffer).offset + d.src_offset, d.rows, d.src_stride, d.row_bytes};
     Pattern dst{dm, buf(d.dst_buffer).offset + d.dst_offset, d.rows, d.dst_stride, d.row_bytes};
-    auto in_buf = [&](const Pattern& p, int64_t off, int b) {
-      return off >= 0 && p.end() <= buf(b).offset + buf(b).size;
-    };
-    if (!in_buf(src, d.src_offset, d.src_buffer))
-      return fail(fmt::format("{}: source [{:#x}, {:#x}) lies outside {}", step_str(s), src.start, src.end(),
-                              buf_str(d.src_buffer)));
-    if (!in_buf(dst, d.dst_offset, d.dst_buffer))
-      return fail(fmt::format("{}: destination [{:#x}, {:#x}) lies outside {}", step_str(s), dst.start, dst.end(),
-                              buf_str(d.dst_buffer)));
     if (eng->max_transfer_bytes > 0 && static_cast<uint64_t>(d.bytes()) > eng->max_transfer_bytes)
       return fail(fmt::format("{}: {} bytes exceed the {} engine's max transfer of {} bytes", step_str(s), d.bytes(),
                               eng->name, eng->max_transfer_bytes));
