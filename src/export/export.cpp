@@ -124,12 +124,14 @@ class ProjectWriter {
 
   Status write(const std::string& rel, const std::string& content) {
     const fs::path p = root_ / rel;
+    summary_->files.push_back(rel);
+    // Unchanged files keep their time stamps: re-exporting with another input rebuilds little.
+    if (auto old = read_text(p); old.ok() && old.value() == content) return Ok{};
     std::error_code ec;
     fs::create_directories(p.parent_path(), ec);
     std::ofstream f(p, std::ios::binary | std::ios::trunc);
     f.write(content.data(), static_cast<std::streamsize>(content.size()));
     if (!f) return Error{fmt::format("cannot write '{}'", p.string())};
-    summary_->files.push_back(rel);
     return Ok{};
   }
   Status write_bytes(const std::string& rel, const std::vector<uint8_t>& bytes) {

@@ -225,15 +225,32 @@ void put_msg(char* err, size_t size, const char* a, int32_t step, const char* b)
   put(b);
   if (size) err[n] = 0;
 }}
+
+#ifndef TINYOPS_NO_MARKERS
+// Counting wrapper around the DMA engine: a transfer's start (the CPU copy of the memcpy engine, or
+// programming a real DMA) is region 0x8000 + op, so per-op counts separate kernels from copies.
+uint32_t g_op = 0;
+const tinyops::DmaInterface* g_engine = nullptr;
+int32_t counted_start(void*, const tinyops::ExecDma* t, const uint8_t* src, uint8_t* dst) {{
+  tinyops_marker(0x8000u | g_op);
+  const int32_t r = g_engine->start(g_engine->ctx, t, src, dst);
+  tinyops_marker(g_op);
+  return r;
+}}
+int32_t counted_wait(void*, int32_t id) {{ return g_engine->wait(g_engine->ctx, id); }}
+const tinyops::DmaInterface kCounted = {{nullptr, counted_start, counted_wait}};
+#endif
 }}  // namespace
 
 bool run_inference(char* err, size_t err_size) {{
-  const tinyops::DmaInterface* dma = tinyops_dma_interface();
   tinyops::ExecResult r{{}};
 #ifdef TINYOPS_NO_MARKERS
-  r = tinyops::exec_run(&kPlan, memory_base, tinyops_args, dma, nullptr);
+  r = tinyops::exec_run(&kPlan, memory_base, tinyops_args, tinyops_dma_interface(), nullptr);
 #else
+  g_engine = tinyops_dma_interface();
+  const tinyops::DmaInterface* dma = &kCounted;
   for (uint32_t i = 0; i < {}u; ++i) {{
+    g_op = kSegments[i][0];
     tinyops_marker(kSegments[i][0]);
     tinyops::ExecPlan part = kPlan;
     part.steps = kSteps + kSegments[i][1];

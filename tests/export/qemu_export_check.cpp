@@ -93,23 +93,26 @@ int run_job(Job& job, const fs::path& work, const std::string& plugin) {
     return fail(fmt::format("output differs:\n  firmware  {}\n  reference {}", r.output_hex.substr(0, 400),
                             want.substr(0, 400)));
   if (!r.has_counts) return fail("the plugin wrote no instruction counts");
-  // Markers: one id per op (or 0xFFFF for the printing); pre_marker + markers = total.
-  int64_t sum = r.counts.pre_marker, ops_insns = 0;
+  // Markers: op k (kernels) and 0x8000 + k (its DMA starts), 0xFFFF for the printing;
+  // pre_marker + markers = total.
+  int64_t sum = r.counts.pre_marker, ops_insns = 0, dma_insns = 0;
   for (const auto& [id, n] : r.counts.markers) {
     sum += n;
     if (id == 0xFFFF) continue;
-    if (id < 0 || id >= static_cast<int64_t>(job.graph.ops.size()))
+    const int64_t op = id & 0x7FFF;
+    if (id < 0 || id > 0xFFFF || op >= static_cast<int64_t>(job.graph.ops.size()))
       return fail(fmt::format("marker id {} is not an op index (ops: {})", id, job.graph.ops.size()));
     ops_insns += n;
+    if (id & 0x8000) dma_insns += n;
   }
   if (sum != r.counts.total) return fail(fmt::format("marker counts sum to {}, total {}", sum, r.counts.total));
   if (r.counts.markers.size() < 2) return fail("fewer than two marker regions");
   const int64_t macs = graph_macs(job.graph);
   std::cout << fmt::format(
       "PASS {}: strategy {}, {} steps, output bit-exact ({} bytes); {} instructions per inference "
-      "({:.2f} per MAC), {} total, QEMU {:.1f} s\n",
+      "({:.2f} per MAC; {} in DMA copies), {} total, QEMU {:.1f} s\n",
       job.name, strategy_name(job.strategy), plan.value().steps.size(), job.expected.size(), ops_insns,
-      macs ? static_cast<double>(ops_insns) / static_cast<double>(macs) : 0.0, r.counts.total, r.seconds);
+      macs ? static_cast<double>(ops_insns) / static_cast<double>(macs) : 0.0, dma_insns, r.counts.total, r.seconds);
   return 0;
 }
 
