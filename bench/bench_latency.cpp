@@ -2,6 +2,10 @@
 // others (../shared/facts/published.md), plus the issue-4 targets on stm32f746g-disco.
 //
 //   bench_latency [--json out.json]
+//   bench_latency --fit-measured EXPORT_DIR... [--write data/cost/tinyops-measured.json]
+//       fits the `tinyops` profile to QEMU per-op instruction counts of exported firmware (each dir
+//       holds export.json and counts.json or build/firmware.elf.counts.json) and writes the
+//       measured file the profile merges.
 //
 // 1. Instruction model vs the peer QEMU counts (peer-cortex-m7.md): the tflm-cmsis-nn instruction
 //    parameters are refitted here by least squares (the numbers in data/cost/tflm-cmsis-nn.json).
@@ -26,6 +30,7 @@
 #include "model/tflite_reader.h"
 #include "model/zoo/zoo.h"
 #include "plan/planner.h"
+#include "sim/calibrate.h"
 #include "sim/cost_model.h"
 #include "sim/direct_plan.h"
 #include "sim/simulator.h"
@@ -276,12 +281,82 @@ std::vector<Row> published_rows() {
   return rows;
 }
 
+std::string read_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+}
+
+int fit_measured(const std::vector<std::string>& dirs, const std::string& write) {
+  std::vector<Graph> graphs;
+  std::vector<Plan> plans;
+  std::vector<MeasuredRun> runs;
+  graphs.reserve(dirs.size());
+  plans.reserve(dirs.size());
+  for (const std::string& d : dirs) {
+    json e = json::parse(read_file(d + "/export.json"), nullptr, false);
+    if (e.is_discarded()) return std::fprintf(stderr, "%s/export.json: cannot read\n", d.c_str()), 1;
+    std::string counts = read_file(d + "/counts.json");
+    if (counts.empty()) counts = read_file(d + "/build/firmware.elf.counts.json");
+    auto ops = op_instructions_from_plugin_json(counts);
+    if (!ops.ok()) return std::fprintf(stderr, "%s: %s\n", d.c_str(), ops.error().message.c_str()), 1;
+    auto g = load_tflite(e.value("model", ""));
+    auto b = load_board(e.value("board", ""));
+    if (!g.ok() || !b.ok()) return std::fprintf(stderr, "%s: model or board not found\n", d.c_str()), 1;
+    PlanOptions o;
+    o.strategy = *strategy_from_name(e.value("strategy", "tinyops"));
+    o.model = e.value("model", "");
+    auto p = make_plan(g.value(), b.value(), o);
+    if (!p.ok()) return std::fprintf(stderr, "%s: %s\n", d.c_str(), p.error().message.c_str()), 1;
+    if (static_cast<int>(p->steps.size()) != e.value("steps", -1))
+      return std::fprintf(stderr, "%s: re-planned %zu steps, the export had %d (planner changed?)\n", d.c_str(),
+                          p->steps.size(), e.value("steps", -1)),
+             1;
+    graphs.push_back(std::move(g.value()));
+    plans.push_back(std::move(p.value()));
+    runs.push_back({e.value("model", d), &graphs.back(), &plans.back(), ops.value()});
+  }
+  auto base = parse_kernel_profile(read_file(cost_data_dir() + "/tinyops.json"), "tinyops.json");
+  if (!base.ok()) return std::fprintf(stderr, "%s\n", base.error().message.c_str()), 1;
+  std::vector<ClassFit> report;
+  auto fit = fit_measured_profile(runs, base.value(), "armv7e-m", &report);
+  if (!fit.ok()) return std::fprintf(stderr, "%s\n", fit.error().message.c_str()), 1;
+  std::printf("tinyops profile fitted to QEMU instruction counts of %zu exported models\n", runs.size());
+  std::printf("  %-16s %4s %10s %11s %10s %9s %14s %13s  fitted\n", "class", "ops", "per_mac", "per_output",
+              "per_input", "per_call", "measured M", "max op err");
+  for (const ClassFit& c : report)
+    std::printf("  %-16s %4d %10.3f %11.2f %10.3f %9.0f %14.2f %12.1f%%  %s\n", kernel_class_name(c.cls), c.ops,
+                c.params.per_mac, c.params.per_output, c.params.per_input, c.params.per_call, c.measured / 1e6,
+                c.max_rel_error * 100, [&] {
+                  std::string f;
+                  for (const auto& x : c.fitted) f += (f.empty() ? "" : ",") + x;
+                  return f;
+                }().c_str());
+  json out = fit.value();
+  out["description"] = "Measured: the tinyops kernel profile fitted (src/sim/calibrate.h) to executed-instruction counts "
+                       "per op of exported firmware under QEMU mps2-an500 (Cortex-M7) with the instruction-counting "
+                       "plugin; regenerate with bench_latency --fit-measured after kernel changes.";
+  out["sources"] = {{"isa.armv7e-m", "fit: bench_latency --fit-measured over the runs listed in \"runs\""},
+                    {"per_op", "fit: folded into per_call"}};
+  if (!write.empty()) {
+    std::ofstream(write) << out.dump(1) << "\n";
+    std::printf("wrote %s\n", write.c_str());
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string json_path = "bench_latency.json";
-  for (int i = 1; i < argc; ++i)
+  std::string json_path = "bench_latency.json", write;
+  std::vector<std::string> fit_dirs;
+  bool fit_mode = false;
+  for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--json") && i + 1 < argc) json_path = argv[++i];
+    else if (!std::strcmp(argv[i], "--write") && i + 1 < argc) write = argv[++i];
+    else if (!std::strcmp(argv[i], "--fit-measured")) fit_mode = true;
+    else if (fit_mode) fit_dirs.push_back(argv[i]);
+  }
+  if (fit_mode) return fit_measured(fit_dirs, write);
   json out;
   auto f746 = load_board("stm32f746g-disco");
   if (!f746.ok()) return std::fprintf(stderr, "%s\n", f746.error().message.c_str()), 1;

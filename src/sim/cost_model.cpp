@@ -421,7 +421,11 @@ Result<CostModel> load_cost_model(const Board& board, const std::string& profile
     if (!mtext.ok()) return mtext.error();
     json mj = json::parse(mtext.value(), nullptr, false);
     if (mj.is_discarded() || !mj.is_object()) return Error{dir + "/" + measured + ": not a JSON object"};
-    if (mj.contains("isa")) {
+    if (!mj.contains("isa") || !mj["isa"].is_object())
+      return Error{dir + "/" + measured +
+                   ": expected {\"isa\": {\"armv7e-m\": {\"classes\": {\"conv1x1\": {\"per_mac\": ...}}}}} "
+                   "(write it with bench_latency --fit-measured)"};
+    {
       for (auto it = mj["isa"].begin(); it != mj["isa"].end(); ++it) {
         auto& table = prof->isa[it.key()];
         if (auto s = parse_class_table(it.value().value("classes", json::object()),
@@ -429,6 +433,7 @@ Result<CostModel> load_cost_model(const Board& board, const std::string& profile
             !s.ok())
           return s.error();
       }
+      if (mj.contains("per_op") && mj["per_op"].is_number()) prof->per_op = mj["per_op"].get<double>();
       prof->merged_files.push_back(measured);
     }
   }
