@@ -41,6 +41,7 @@ CostParams cost_params(const Board& board) {
   for (const DmaEngine& d : board.dma) {
     cp.dma_setup_cycles = d.setup_cycles;
     cp.alignment = std::max<int32_t>(cp.alignment, static_cast<int32_t>(d.alignment));
+    cp.dma_alignment = std::max<int32_t>(cp.dma_alignment, static_cast<int32_t>(d.alignment));
     if (cp.max_transfer == 0 || static_cast<int64_t>(d.max_transfer_bytes) < cp.max_transfer)
       cp.max_transfer = static_cast<int64_t>(d.max_transfer_bytes);
   }
@@ -173,17 +174,25 @@ const OpPlanner::RowSplit& OpPlanner::rows(int R) {
   rs.max_rows.assign(ni, 0);
   rs.first_rows.assign(ni, 0);
   rs.fetches.assign(ni, 0);
+  rs.in_aligned.assign(ni, 1);
+  const int64_t A = cp_.dma_alignment;
+  auto aligned = [A](int64_t v) { return v % A == 0; };
   std::vector<std::pair<int32_t, int32_t>> prev(ni, {-1, -1});
   const int32_t H = m_.out_shape.h;
+  const int64_t out_row = int64_t{m_.out_shape.w} * m_.out_shape.c * m_.out_elem;
   for (int b = 0; b < R; ++b) {
     const int32_t y0 = OpModel::split(H, R, b), y1 = OpModel::split(H, R, b + 1);
     rs.max_out_rows = std::max(rs.max_out_rows, y1 - y0);
     if (b == 0) rs.first_out_rows = y1 - y0;
     if (b == R - 1) rs.last_out_rows = y1 - y0;
+    if (!aligned(y0 * out_row) || !aligned(int64_t{m_.out_shape.n} * (y1 - y0) * out_row)) rs.out_aligned = false;
     for (size_t i = 0; i < ni; ++i) {
       int32_t a = 0, e = 0;
       m_.input_rows(static_cast<int>(i), y0, y1, &a, &e);
       const int32_t n = e - a;
+      const Shape4& s = m_.in_shape[i];
+      const int64_t in_row = int64_t{s.w} * s.c * m_.in_elem[i];
+      if (!aligned(a * in_row) || !aligned(int64_t{s.n} * n * in_row)) rs.in_aligned[i] = 0;
       rs.all_rows[i] += n;
       rs.max_rows[i] = std::max(rs.max_rows[i], n);
       if (b == 0) rs.first_rows[i] = n;
@@ -206,15 +215,29 @@ const OpPlanner::ChanSplit& OpPlanner::chans(int C) {
   cs.max_ci.assign(ni, 0);
   cs.sum_ci.assign(ni, 0);
   cs.first_ci.assign(ni, 0);
+  cs.in_aligned.assign(ni, 1);
+  const int64_t A = cp_.dma_alignment;
+  auto aligned = [A](int64_t v) { return v % A == 0; };
   const int32_t OC = m_.out_shape.c;
+  if (!aligned(int64_t{OC} * m_.out_elem)) cs.out_aligned = false;
+  for (size_t i = 0; i < ni; ++i)
+    if (!aligned(int64_t{m_.in_shape[i].c} * m_.in_elem[i])) cs.in_aligned[i] = 0;
+  if (m_.has_weights && !m_.w_out_dim_n && !aligned(int64_t{m_.w_shape.c} * m_.w_elem)) cs.w_aligned = false;
   for (int j = 0; j < C; ++j) {
     const int32_t c0 = OpModel::split(OC, C, j), c1 = OpModel::split(OC, C, j + 1);
     cs.max_cc = std::max(cs.max_cc, c1 - c0);
     if (j == 0) cs.first_cc = c1 - c0;
     if (j == C - 1) cs.last_cc = c1 - c0;
+    if (!aligned(int64_t{c0} * m_.out_elem) || !aligned(int64_t{c1 - c0} * m_.out_elem)) cs.out_aligned = false;
+    if (m_.has_weights) {
+      const int64_t per = m_.w_out_dim_n ? m_.weight_slice_bytes(1) : m_.w_elem;
+      if (!aligned(c0 * per) || !aligned(m_.weight_slice_bytes(c1 - c0))) cs.w_aligned = false;
+      if (!m_.w_out_dim_n && !aligned(int64_t{c1 - c0} * m_.w_elem)) cs.w_aligned = false;
+    }
     for (size_t i = 0; i < ni; ++i) {
       int32_t a = 0, e = 0;
       m_.input_channels(static_cast<int>(i), c0, c1, &a, &e);
+      if (!aligned(int64_t{a} * m_.in_elem[i]) || !aligned(int64_t{e - a} * m_.in_elem[i])) cs.in_aligned[i] = 0;
       cs.max_ci[i] = std::max(cs.max_ci[i], e - a);
       cs.sum_ci[i] += e - a;
       if (j == 0) cs.first_ci[i] = e - a;
@@ -282,6 +305,7 @@ bool OpPlanner::evaluate(const Placement& pl, int R, int C, LoopOrder order, boo
     const int64_t e = m_.in_elem[i];
     const int64_t row_bytes = int64_t{s.n} * s.w * s.c * e;
     const bool sliced = in_sliced && C > 1 && !m_.batched && m_.input_channel_sliceable(static_cast<int>(i));
+    if (!(sliced ? cs.in_aligned[i] : rs.in_aligned[i])) return false;
     int64_t bytes = 0, tile = 0, first = 0, fetches = 0;
     if (!sliced) {
       const bool constant = rs.fetches[i] == 1;
@@ -307,6 +331,7 @@ bool OpPlanner::evaluate(const Placement& pl, int R, int C, LoopOrder order, boo
   if (m_.has_weights && pl.weights.tiled) {
     const double rate = dma_bytes_per_cycle(board_, *pl.weights.mem, *sram_);
     if (rate <= 0) return false;
+    if (C == 1 ? m_.w_bytes % cp_.dma_alignment != 0 : !cs.w_aligned) return false;
     const int64_t slice = m_.weight_slice_bytes(cs.max_cc);
     int64_t fetches = 0, bytes = 0;
     if (C == 1) {
@@ -332,7 +357,9 @@ bool OpPlanner::evaluate(const Placement& pl, int R, int C, LoopOrder order, boo
     const Shape4& o = m_.out_shape;
     const int64_t e = m_.out_elem;
     int64_t regions = 0, tile = 0, last = 0;
-    if (C == 1 || (out_whole_rows && order == LoopOrder::RowsOuter)) {
+    const bool whole_rows = C == 1 || (out_whole_rows && order == LoopOrder::RowsOuter);
+    if (!(whole_rows ? rs.out_aligned : cs.out_aligned)) return false;
+    if (whole_rows) {
       const int64_t row_bytes = int64_t{o.n} * o.w * o.c * e;
       regions = R;
       tile = rs.max_out_rows * row_bytes;

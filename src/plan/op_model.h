@@ -22,6 +22,7 @@ struct CostParams {
   double dcache_bytes = 0;
   int64_t max_transfer = 0;      // DMA request limit (0 = none)
   int32_t alignment = 16;        // buffer alignment (tile sizes are rounded up to it)
+  int32_t dma_alignment = 1;     // DMA addresses, lengths and strides must be multiples of this
 };
 CostParams cost_params(const Board& board);
 
@@ -112,6 +113,8 @@ class OpPlanner {
     std::vector<int32_t> max_rows;     // per input: max rows of one block
     std::vector<int32_t> first_rows;   // per input: rows of block 0
     std::vector<int32_t> fetches;      // per input: number of region changes (fetches)
+    std::vector<char> in_aligned;      // per input: every block's full-channel transfer is DMA-aligned
+    bool out_aligned = true;           // every block's full-channel writeback is DMA-aligned
   };
   struct ChanSplit {
     int C = 1;
@@ -119,6 +122,9 @@ class OpPlanner {
     std::vector<int32_t> max_ci;  // per input: max channels read by one part
     std::vector<int64_t> sum_ci;  // per input: sum over parts of channels read
     std::vector<int32_t> first_ci;
+    std::vector<char> in_aligned;  // per input: channel-sliced transfers are DMA-aligned
+    bool out_aligned = true;       // channel-sliced writebacks are DMA-aligned
+    bool w_aligned = true;         // weight slices are DMA-aligned
   };
   const RowSplit& rows(int R);
   const ChanSplit& chans(int C);

@@ -118,14 +118,11 @@ void PlanBuilder::dma_wait(const std::vector<int>& ids) {
   }
 }
 
-std::vector<int64_t> assign_offsets(const std::vector<Interval>& items, int64_t* used) {
+namespace {
+
+// Places items in `order`, each at the lowest aligned offset free over its live range.
+std::vector<int64_t> place_in_order(const std::vector<Interval>& items, const std::vector<size_t>& order, int64_t* used) {
   std::vector<int64_t> offset(items.size(), -1);
-  std::vector<size_t> order(items.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    if (items[a].size != items[b].size) return items[a].size > items[b].size;
-    return (items[a].last - items[a].first) > (items[b].last - items[b].first);
-  });
   int64_t top = 0;
   std::vector<size_t> placed;
   std::vector<std::pair<int64_t, int64_t>> busy;
@@ -148,8 +145,41 @@ std::vector<int64_t> assign_offsets(const std::vector<Interval>& items, int64_t*
     top = std::max(top, candidate + it.size);
     placed.push_back(idx);
   }
-  if (used) *used = top;
+  *used = top;
   return offset;
+}
+
+}  // namespace
+
+std::vector<int64_t> assign_offsets(const std::vector<Interval>& items, int64_t* used) {
+  // Three greedy orders (largest first; longest-lived first; largest area of bytes x steps first); the
+  // one with the lowest top wins.
+  std::vector<size_t> base(items.size());
+  for (size_t i = 0; i < base.size(); ++i) base[i] = i;
+  auto life = [&](size_t i) { return int64_t{items[i].last} - items[i].first + 1; };
+  std::vector<std::vector<size_t>> orders(3, base);
+  std::stable_sort(orders[0].begin(), orders[0].end(), [&](size_t a, size_t b) {
+    if (items[a].size != items[b].size) return items[a].size > items[b].size;
+    return life(a) > life(b);
+  });
+  std::stable_sort(orders[1].begin(), orders[1].end(), [&](size_t a, size_t b) {
+    if (life(a) != life(b)) return life(a) > life(b);
+    return items[a].size > items[b].size;
+  });
+  std::stable_sort(orders[2].begin(), orders[2].end(),
+                   [&](size_t a, size_t b) { return items[a].size * life(a) > items[b].size * life(b); });
+  std::vector<int64_t> best;
+  int64_t best_used = 0;
+  for (const auto& order : orders) {
+    int64_t u = 0;
+    std::vector<int64_t> off = place_in_order(items, order, &u);
+    if (best.empty() || u < best_used) {
+      best = std::move(off);
+      best_used = u;
+    }
+  }
+  if (used) *used = best_used;
+  return best;
 }
 
 Status PlanBuilder::finish() {

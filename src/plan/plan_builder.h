@@ -50,9 +50,10 @@ class PlanBuilder {
   int64_t max_transfer_ = 0;
 };
 
-// Greedy offset assignment for intervals: each item (size, live range) goes, largest first, to the lowest
-// aligned offset that does not overlap an already placed item with an intersecting range. Returns the
-// offsets (same order as the input) and the end of the highest item.
+// Greedy offset assignment for intervals: each item (size, live range) goes to the lowest aligned offset
+// that does not overlap an already placed item with an intersecting range; three orders are tried
+// (largest, longest-lived, largest bytes x steps first) and the lowest result kept. Returns the offsets
+// (same order as the input) and the end of the highest item.
 struct Interval {
   int64_t size = 0;
   int first = 0, last = 0;

@@ -264,8 +264,8 @@ Result<Plan> TinyPlanner::run() {
   if (!w.ok()) return w.error();
   // Offsets can fragment the SRAM beyond the per-op sums the placement reasons about: retry with a
   // smaller internal budget until the assigned offsets fit the real one.
-  std::string last_overflow;
-  for (int attempt = 0; attempt < 12 && budget > 0; ++attempt) {
+  int64_t last_used = 0;
+  for (int attempt = 0; attempt < 16 && budget > 0; ++attempt) {
     Status a = place_activations(budget);
     if (!a.ok()) return a.error();
     Result<Plan> plan = emit(budget);
@@ -281,11 +281,12 @@ Result<Plan> TinyPlanner::run() {
                                    b_.name, u.name, u.kind, u.used - u.size, u.used, u.size)};
       return plan;
     }
-    last_overflow = fmt::format("offsets need {} bytes", used);
-    budget -= std::max<int64_t>(used - ctx_.sram_budget, ctx_.cp.alignment);
+    last_used = used;
+    budget -= std::max<int64_t>(used - ctx_.sram_budget, ctx_.cp.alignment) * (attempt + 1);
   }
-  return Error{fmt::format("tinyops strategy does not fit board '{}': memory '{}' budget {} bytes ({})", b_.name,
-                           sram_->name, ctx_.sram_budget, last_overflow)};
+  return Error{fmt::format("tinyops strategy does not fit board '{}': memory '{}' overflows by {} bytes: the buffer "
+                           "offsets need {} bytes, the SRAM budget is {} bytes",
+                           b_.name, sram_->name, last_used - ctx_.sram_budget, last_used, ctx_.sram_budget)};
 }
 
 }  // namespace
