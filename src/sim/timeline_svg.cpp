@@ -136,16 +136,21 @@ void lanes(std::ostringstream& o, const SimResult& r, const Panel& p, double y, 
 }  // namespace
 
 std::pair<double, double> timeline_zoom_window(const SimResult& r) {
-  // The op with the most transfers' bytes, then the time from its first transfer to the end of its
-  // ~6th compute step.
-  std::map<int, int64_t> bytes;
-  for (const LaneEvent& e : r.events)
-    if (e.kind == LaneEventKind::Transfer && e.op >= 0) bytes[e.op] += e.bytes;
-  if (bytes.empty()) return {0, 0};
+  // The op where transfers and computation are both substantial (largest min(compute, transfer
+  // time)), then the time from its first transfer to the end of its ~6th compute step.
+  std::map<int, double> xfer, comp;
+  for (const LaneEvent& e : r.events) {
+    if (e.op < 0) continue;
+    if (e.kind == LaneEventKind::Transfer) xfer[e.op] += e.t1 - e.t0;
+    if (e.kind == LaneEventKind::Compute) comp[e.op] += e.t1 - e.t0;
+  }
+  if (xfer.empty()) return {0, 0};
   int best = -1;
-  int64_t most = -1;
-  for (const auto& [op, b] : bytes)
-    if (b > most) most = b, best = op;
+  double score = -1;
+  for (const auto& [op, x] : xfer) {
+    const double sc = std::min(x, comp[op]) + 1e-6 * x;
+    if (sc > score) score = sc, best = op;
+  }
   double t0 = 1e300, t1 = 0;
   int computes = 0;
   for (const LaneEvent& e : r.events) {
@@ -207,7 +212,7 @@ std::string timeline_svg(const SimResult& r, const Graph& g, const Plan& plan, c
                      full.x(zw.first) - 1, title_h + 20, std::max(2.0, full.x(zw.second) - full.x(zw.first) + 2),
                      lanes_h + 4);
     o << fmt::format("<text x='{:.0f}' y='{:.1f}' font-size='13' font-weight='bold'>Zoom {:.2f}-{:.2f} ms "
-                     "(dashed box above): transfers (outlined) run while the CPU computes</text>\n",
+                     "(dashed box above): transfers (outlined) run while the CPU computes; red = CPU waits</text>\n",
                      left, y + 14, zw.first * 1e3, zw.second * 1e3);
     lanes(o, r, zp, y + 22, lane_h, gap, "-zoom", true);
     time_axis(o, zp, y + 22 + lanes_h + 4, y + 22);
