@@ -266,3 +266,44 @@ TEST_CASE("shared models: read -> write -> read keeps the IR, and the rewritten 
   CHECK(cases == 24);
   CHECK(exact == cases);
 }
+
+TEST_CASE("opcases: all 61 single-op models survive the writer and still give TFLM's outputs") {
+  if (!tinyops::testing::have_shared("writer round trip of opcases")) return;
+  namespace fs = std::filesystem;
+  const fs::path root = tinyops::testing::shared_dir() / "opcases";
+  const auto index = nlohmann::json::parse(tinyops::testing::read_bytes(root / "refs" / "index.json"));
+  std::map<std::string, Graph> rewritten;
+  int exact = 0;
+  for (const auto& c : index) {
+    const std::string model = c["model"];
+    CAPTURE(model);
+    if (!rewritten.count(model)) {
+      auto first = load_tflite((root / "models" / model).string());
+      REQUIRE_MESSAGE(first.ok(), first.error().message);
+      auto second = read_tflite(share(write_tflite(*first)));
+      REQUIRE_MESSAGE(second.ok(), second.error().message);
+      CHECK(graph_diff(*first, *second) == "");
+      rewritten.emplace(model, std::move(second).value());
+    }
+    const Graph& g = rewritten.at(model);
+    // The input file holds every graph input's bytes in order; the output file likewise.
+    const auto in_bytes = tinyops::testing::read_bytes(root / "refs" / c["input_file"].get<std::string>());
+    const auto expect = tinyops::testing::read_bytes(root / "refs" / c["output_file"].get<std::string>());
+    TensorBytes inputs;
+    size_t off = 0;
+    for (int id : g.inputs) {
+      const size_t n = g.tensor(id).bytes();
+      REQUIRE(off + n <= in_bytes.size());
+      inputs.emplace_back(in_bytes.begin() + static_cast<long>(off), in_bytes.begin() + static_cast<long>(off + n));
+      off += n;
+    }
+    auto out = run_graph(g, inputs);
+    REQUIRE_MESSAGE(out.ok(), out.error().message);
+    std::vector<uint8_t> got;
+    for (const auto& o : *out) got.insert(got.end(), o.begin(), o.end());
+    exact += got == expect;
+  }
+  std::printf("writer: %d/%zu opcases bit-exact through %zu rewritten models\n", exact, index.size(), rewritten.size());
+  CHECK(rewritten.size() == 61);
+  CHECK(exact == 122);
+}
