@@ -406,7 +406,7 @@ int main(int argc, char** argv) {
   out["cycles_per_instruction"] = cpi_json;
   for (Row& r : rows) {
     if (!r.ok) continue;
-    const double c = cpi.count(r.core) ? cpi[r.core] : 1.0;
+    const double c = cpi.count(r.core) ? cpi[r.core] : cores_file(r.core);  // no training row: the file's value
     r.predicted_ms = c * r.comp1 + (r.lat1 - r.comp1);
     // Leave-one-out over every row of the same core: CPI from the others' exact CPIs.
     double sum = 0;
