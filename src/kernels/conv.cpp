@@ -170,38 +170,38 @@ TINYOPS_HOT KernelStatus conv2d_s8(const ConvParams& p, const KernelIO& io, OutR
         int8_t* o1 = two ? out.at(n, oy, ox + 1, r.c_begin) : nullptr;
         for (int32_t cb = r.c_begin; cb < r.c_end; cb += kBlock) {
           const int32_t len = min_i32(kBlock, r.c_end - cb);
-          for (int32_t j = 0; j < len; ++j) acc0[j] = acc1[j] = p.bias ? p.bias[cb + j] : 0;
           int32_t j = 0;
           if (w_contig) {
             for (; j + 4 <= len; j += 4) {
               const int32_t oc = cb + j;
               const int8_t* w0 = w.at(oc, 0, 0, 0);
               const int32_t sn = w.stride_n;
-              if (two) {
-                int32_t a[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+              int32_t a[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+              if (two)
                 dot2x4(patch0, patch1, w0, w0 + sn, w0 + 2 * sn, w0 + 3 * sn, K, a);
-                for (int k = 0; k < 4; ++k) {
-                  acc0[j + k] += a[k];
-                  acc1[j + k] += a[k + 4];
-                }
-              } else {
-                int32_t a[4] = {0, 0, 0, 0};
+              else
                 dot1x4(patch0, w0, w0 + sn, w0 + 2 * sn, w0 + 3 * sn, K, a);
-                for (int k = 0; k < 4; ++k) acc0[j + k] += a[k];
+              for (int k = 0; k < 4; ++k) {
+                const int32_t b = p.bias ? p.bias[oc + k] : 0;
+                acc0[j + k] = b + a[k];
+                acc1[j + k] = b + a[k + 4];
               }
             }
             for (; j < len; ++j) {
-              acc0[j] += dot1(patch0, w.at(cb + j, 0, 0, 0), K);
-              if (two) acc1[j] += dot1(patch1, w.at(cb + j, 0, 0, 0), K);
+              const int32_t b = p.bias ? p.bias[cb + j] : 0;
+              acc0[j] = b + dot1(patch0, w.at(cb + j, 0, 0, 0), K);
+              acc1[j] = two ? b + dot1(patch1, w.at(cb + j, 0, 0, 0), K) : 0;
             }
           } else {
-            for (; j < len; ++j)
+            for (; j < len; ++j) {
+              acc0[j] = acc1[j] = p.bias ? p.bias[cb + j] : 0;
               for (int32_t ky = 0; ky < KH; ++ky)
                 for (int32_t kx = 0; kx < KW; ++kx) {
                   const int32_t t = (ky * KW + kx) * IC;
                   acc0[j] += dot1(patch0 + t, w.at(cb + j, ky, kx, 0), IC);
                   if (two) acc1[j] += dot1(patch1 + t, w.at(cb + j, ky, kx, 0), IC);
                 }
+            }
           }
           const int32_t step = out.stride_c;
           requant_block(acc0, p.multiplier + cb, p.shift + cb, len, p.output_offset, p.act_min, p.act_max,

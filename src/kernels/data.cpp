@@ -60,6 +60,11 @@ KernelStatus pad(const PadParams& p, const KernelIO& io, OutRange r) {
   // Per output pixel: the channels of the range that come from the input are one contiguous span.
   const int32_t span_b = max_i32(r.c_begin, p.before[3]), span_e = min_i32(r.c_end, p.before[3] + is.c);
   auto fill_channels = [&](int32_t n, int32_t y, int32_t x, int32_t c0, int32_t c1) {
+    if (c1 <= c0) return;
+    if (es == 1 && ov.stride_c == 1) {
+      memset(byte_at_mut(ov, n, y, x, c0), fill[0], static_cast<size_t>(c1 - c0));
+      return;
+    }
     for (int32_t c = c0; c < c1; ++c) memcpy(byte_at_mut(ov, n, y, x, c), fill, static_cast<size_t>(es));
   };
   for (int32_t n = 0; n < os.n; ++n)

@@ -41,23 +41,23 @@ inline const int8_t* binput_at(const BInput& b, int32_t n, int32_t y, int32_t x,
   return b.v.at(b.bn ? 0 : n, b.by ? 0 : y, b.bx ? 0 : x, b.bc ? 0 : c);
 }
 
-inline int32_t add_one(const AddParams& p, int32_t a, int32_t b) {
+TINYOPS_INLINE int32_t add_one(const AddParams& p, int32_t a, int32_t b) {
   const int32_t s1 = (p.input1_offset + a) * (1 << p.left_shift);
   const int32_t s2 = (p.input2_offset + b) * (1 << p.left_shift);
-  const int32_t c1 = multiply_by_quantized_multiplier(s1, p.input1_multiplier, p.input1_shift);
-  const int32_t c2 = multiply_by_quantized_multiplier(s2, p.input2_multiplier, p.input2_shift);
-  const int32_t raw = multiply_by_quantized_multiplier(c1 + c2, p.output_multiplier, p.output_shift) + p.output_offset;
-  return clamp_i32(raw, p.act_min, p.act_max);
+  const int32_t c1 = mbqm(s1, p.input1_multiplier, p.input1_shift);
+  const int32_t c2 = mbqm(s2, p.input2_multiplier, p.input2_shift);
+  const int32_t raw = mbqm(c1 + c2, p.output_multiplier, p.output_shift) + p.output_offset;
+  return raw < p.act_min ? p.act_min : (raw > p.act_max ? p.act_max : raw);
 }
 
-inline int32_t mul_one(const MulParams& p, int32_t a, int32_t b) {
+TINYOPS_INLINE int32_t mul_one(const MulParams& p, int32_t a, int32_t b) {
   const int32_t prod = (p.input1_offset + a) * (p.input2_offset + b);
-  const int32_t raw = multiply_by_quantized_multiplier(prod, p.output_multiplier, p.output_shift) + p.output_offset;
-  return clamp_i32(raw, p.act_min, p.act_max);
+  const int32_t raw = mbqm(prod, p.output_multiplier, p.output_shift) + p.output_offset;
+  return raw < p.act_min ? p.act_min : (raw > p.act_max ? p.act_max : raw);
 }
 
 template <typename Fn>
-KernelStatus binary(const KernelIO& io, OutRange r, Fn fn) {
+TINYOPS_INLINE KernelStatus binary(const KernelIO& io, OutRange r, Fn fn) {
   if (io.num_inputs != 2) return KernelStatus::BadArgs;
   const Shape4 os = io.out.full;
   BInput a, b;
@@ -73,8 +73,19 @@ KernelStatus binary(const KernelIO& io, OutRange r, Fn fn) {
         const int8_t* pa = binput_at(a, n, y, x, r.c_begin);
         const int8_t* pb = binput_at(b, n, y, x, r.c_begin);
         int8_t* o = out.at(n, y, x, r.c_begin);
-        for (int32_t j = 0; j < len; ++j)
-          o[j * out.stride_c] = static_cast<int8_t>(fn(pa[j * a.step_c], pb[j * b.step_c]));
+        // Contiguous and broadcast-scalar channel loops vectorise.
+        if (a.step_c == 1 && b.step_c == 1 && out.stride_c == 1) {
+          for (int32_t j = 0; j < len; ++j) o[j] = static_cast<int8_t>(fn(pa[j], pb[j]));
+        } else if (a.step_c == 1 && b.step_c == 0 && out.stride_c == 1) {
+          const int32_t vb = pb[0];
+          for (int32_t j = 0; j < len; ++j) o[j] = static_cast<int8_t>(fn(pa[j], vb));
+        } else if (a.step_c == 0 && b.step_c == 1 && out.stride_c == 1) {
+          const int32_t va = pa[0];
+          for (int32_t j = 0; j < len; ++j) o[j] = static_cast<int8_t>(fn(va, pb[j]));
+        } else {
+          for (int32_t j = 0; j < len; ++j)
+            o[j * out.stride_c] = static_cast<int8_t>(fn(pa[j * a.step_c], pb[j * b.step_c]));
+        }
       }
   return KernelStatus::Ok;
 }
@@ -108,11 +119,11 @@ bool is_8bit(ElemType t) { return t == ElemType::Int8 || t == ElemType::UInt8; }
 
 }  // namespace
 
-KernelStatus add_s8(const AddParams& p, const KernelIO& io, OutRange r) {
+TINYOPS_HOT KernelStatus add_s8(const AddParams& p, const KernelIO& io, OutRange r) {
   return binary(io, r, [&p](int32_t a, int32_t b) { return add_one(p, a, b); });
 }
 
-KernelStatus mul_s8(const MulParams& p, const KernelIO& io, OutRange r) {
+TINYOPS_HOT KernelStatus mul_s8(const MulParams& p, const KernelIO& io, OutRange r) {
   return binary(io, r, [&p](int32_t a, int32_t b) { return mul_one(p, a, b); });
 }
 
