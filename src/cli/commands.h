@@ -12,6 +12,8 @@ void add_plan_command(CLI::App& app);
 void add_export_command(CLI::App& app);
 void add_simulate_command(CLI::App& app);
 void add_compare_command(CLI::App& app);
+void add_zoo_command(CLI::App& app);
+void add_explore_command(CLI::App& app);
 
 // Prints "error: <message>" to stderr and returns the exit code for failures.
 int report_error(const std::string& message);

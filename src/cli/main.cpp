@@ -19,6 +19,8 @@ int main(int argc, char** argv) {
   tinyops::cli::add_export_command(app);
   tinyops::cli::add_simulate_command(app);
   tinyops::cli::add_compare_command(app);
+  tinyops::cli::add_zoo_command(app);
+  tinyops::cli::add_explore_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
