@@ -17,7 +17,7 @@ add_test(NAME export_qemu_prepare
   COMMAND ${CMAKE_COMMAND} --build ${CMAKE_BINARY_DIR} --target export_qemu_check tinyops_insn_count)
 set_tests_properties(export_qemu_prepare PROPERTIES FIXTURES_SETUP export_qemu_tools)
 
-set(EXPORT_QEMU_CASES builder-tinyops builder-external overflow
+set(EXPORT_QEMU_CASES builder-tinyops builder-external overflow kernels-m7 kernels-m55
   shared-person_detect shared-vww shared-resnet shared-kws shared-mcunet shared-mobilenet_v2)
 foreach(c ${EXPORT_QEMU_CASES})
   add_test(NAME export_qemu_${c}

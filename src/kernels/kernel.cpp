@@ -1,6 +1,7 @@
 // The single kernel dispatch: partition capabilities, receptive fields, scratch sizes, invocation.
 #include "kernels/kernel.h"
 
+#include "kernels/arm/arm_kernels.h"
 #include "kernels/internal.h"
 
 namespace tinyops {
@@ -219,6 +220,13 @@ KernelStatus kernel_invoke(const KernelArgs& args, const KernelIO& io, OutRange 
   if (!(caps & kPartitionChannels) && (range.c_begin != 0 || range.c_end != io.out.full.c))
     return KernelStatus::BadRange;
   if (io.num_inputs < 1 || io.num_inputs > kMaxKernelInputs) return KernelStatus::BadArgs;
+#if defined(TINYOPS_ARM_KERNELS)
+  // Cortex-M fast paths (kernels/arm, bit-exact with the portable kernels below).
+  {
+    KernelStatus fast;
+    if (kern::arm::invoke(args, io, range, scratch, scratch_bytes, &fast)) return fast;
+  }
+#endif
   switch (args.kind) {
     case KernelKind::Conv2D: return kern::conv2d_s8(args.p.conv, io, range, scratch, scratch_bytes);
     case KernelKind::DepthwiseConv2D: return kern::depthwise_conv2d_s8(args.p.conv, io, range);

@@ -148,6 +148,32 @@ int overflow_case(const fs::path& work) {
   return 0;
 }
 
+// The Cortex-M fast kernels against the portable ones on the target (tests/export/arm_kernels).
+int kernels_case(const fs::path& work, const std::string& plugin, bool m55) {
+  const fs::path src = fs::path(TINYOPS_SOURCE_DIR);
+  const fs::path bin = work / (m55 ? "kernels-m55" : "kernels-m7");
+  FirmwareBuild fb;
+  fb.build_subdir = bin.string();  // absolute: used as is
+  fb.cmake_args = {"-DCMAKE_TOOLCHAIN_FILE=" + (src / "src/export/firmware_template/arm-none-eabi.cmake").string(),
+                   std::string("-DTINYOPS_CPU=") + (m55 ? "cortex-m55" : "cortex-m7"),
+                   std::string("-DTINYOPS_BOARD=") + (m55 ? "mps3-an547" : "mps2-an500")};
+  fb.cross = false;  // the toolchain file comes with cmake_args; the project has no arm-none-eabi.cmake
+  auto built = build_firmware((src / "tests/export/arm_kernels").string(), fb);
+  if (!built.ok()) return fail(built.error().message);
+  const std::string elf = (bin / "kernel_check.elf").string();
+  auto run = run_firmware(elf, m55 ? "mps3-an547" : "mps2-an500", plugin);
+  if (!run.ok()) return fail(run.error().message);
+  if (run.value().exit_code != 0 || run.value().text.find("kernels: ") == std::string::npos)
+    return fail(fmt::format("kernel_check exit {}:\n{}", run.value().exit_code, run.value().text.substr(0, 3000)));
+  std::cout << "PASS " << (m55 ? "M55" : "M7") << " fast kernels == portable: " << run.value().text;
+  if (run.value().has_counts) {
+    const auto& m = run.value().counts.markers;
+    if (m.count(1) && m.count(2))
+      std::cout << fmt::format("  instructions over all cases: fast path {} , portable {}\n", m.at(1), m.at(2));
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -165,6 +191,7 @@ int main(int argc, char** argv) {
   }
   fs::create_directories(work);
   if (name == "overflow") return overflow_case(work);
+  if (name == "kernels-m7" || name == "kernels-m55") return kernels_case(work, plugin, name == "kernels-m55");
 
   Job job;
   job.name = name;

@@ -1,0 +1,736 @@
+// Cortex-M DSP-extension paths (M4/M7 and other cores without Helium) for CONV_2D,
+// DEPTHWISE_CONV_2D and FULLY_CONNECTED. Same arithmetic as the portable kernels (conv.cpp):
+// acc = bias + sum (x + input_offset) * w, then TFLite's requantization; every byte identical.
+//
+// - int8 -> int16 pairs with SXTB16 / SXTAB16 (the input offset added by the same instruction), two
+//   multiply-accumulates per SMLAD. Activations are widened once per output pixel into "SMLAD order"
+//   (per group of four channels: (x0, x2), (x1, x3)), matching SXTB16 of a weight word and its ROR 8.
+// - CONV_2D (1x1 and k x k): a GEMM over im2col patches; register block 2 output channels x 2 pixels,
+//   the two pixels' patches interleaved in the kernel's scratch so one pointer walks both.
+// - DEPTHWISE: 4 channels per word, weights widened once per call, SMLABB/SMLATT per tap; 3x3 interior
+//   pixels fully unrolled.
+// - Requantization: when a per-call bound proves |acc << left_shift| < 2^30, TFLite's doubling high
+//   multiply is exactly SMMULR(2x, m) and the rounding shift is (h + 2^(rs-1) - (h < 0)) >> rs;
+//   otherwise the general sequence. Outputs clamp with SSAT when the activation range is the int8 range.
+#include "kernels/arm/arm_kernels.h"
+
+#if defined(TINYOPS_ARM_KERNELS) && defined(__ARM_FEATURE_DSP)
+#include <arm_acle.h>
+#include <string.h>
+
+#include "kernels/internal.h"
+
+namespace tinyops {
+namespace kern {
+namespace arm {
+
+namespace {
+
+typedef uint32_t __attribute__((may_alias)) word_t;               // 4-byte aligned word of int16 pairs
+typedef uint32_t __attribute__((may_alias, aligned(1))) uword_t;  // unaligned word (LDR allows it)
+
+TINYOPS_INLINE uint32_t load_u32(const void* p) { return *static_cast<const uword_t*>(p); }
+TINYOPS_INLINE uint32_t pair16(int32_t v) { return static_cast<uint32_t>(static_cast<uint16_t>(v)) * 0x10001u; }
+
+// SXTB16 / SXTAB16 with the rotation folded in (the ACLE intrinsics leave a separate ROR).
+TINYOPS_INLINE int32_t sxtb16(uint32_t v) { return __sxtb16(static_cast<int32_t>(v)); }
+TINYOPS_INLINE int32_t sxtb16_ror8(uint32_t v) {
+  int32_t r;
+  __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(v));
+  return r;
+}
+TINYOPS_INLINE int32_t sxtab16(uint32_t a, uint32_t v) {
+  return __sxtab16(static_cast<int32_t>(a), static_cast<int32_t>(v));
+}
+TINYOPS_INLINE int32_t sxtab16_ror8(uint32_t a, uint32_t v) {
+  int32_t r;
+  __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(a), "r"(v));
+  return r;
+}
+TINYOPS_INLINE int32_t smmulr(int32_t a, int32_t b) {
+  int32_t r;
+  __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+}
+
+// ---- requantization ----
+
+// One channel's multiplier and shift, split once.
+struct RQ {
+  int32_t m;
+  int32_t ls1;   // max(shift, 0) + 1
+  int32_t rs;    // max(-shift, 0)
+  int32_t c1;    // rs ? 2^(rs-1) : 0
+  int32_t nm;    // rs ? -1 : 0
+  int32_t mask;  // 2^rs - 1
+};
+TINYOPS_INLINE RQ make_rq(int32_t m, int32_t shift) {
+  RQ q;
+  q.m = m;
+  q.ls1 = (shift & ~(shift >> 31)) + 1;
+  q.rs = -shift & (shift >> 31);
+  q.mask = static_cast<int32_t>((1u << q.rs) - 1u);
+  q.c1 = q.rs ? static_cast<int32_t>(1u << (q.rs - 1)) : 0;
+  q.nm = q.rs ? -1 : 0;
+  return q;
+}
+
+// multiply_by_quantized_multiplier (TFLite, = mbqm in internal.h) for m != INT32_MIN. TFLite's nudged,
+// truncating doubling high multiply (x*m + (x*m >= 0 ? 2^30 : 1 - 2^30)) / 2^31 equals
+// floor((x*m + 2^30) / 2^31) for either sign of x*m (MCUNet has negative multipliers).
+// Fast (caller proved |acc << ls| < 2^30): that is SMMULR(2x, m) = h, |h| <= |x| + 1, and TFLite's
+// RoundingDivideByPOT(h, rs) is (h + 2^(rs-1) - (h < 0)) >> rs for rs >= 1 (h for rs = 0), no overflow.
+// General: the same floor in 64 bits, then RoundingDivideByPOT as TFLite writes it.
+template <bool Fast>
+TINYOPS_INLINE int32_t rq(int32_t acc, const RQ& q) {
+  if (Fast) {
+    int32_t h = smmulr(static_cast<int32_t>(static_cast<uint32_t>(acc) << q.ls1), q.m);
+    h += (h >> 31) & q.nm;
+    return (h + q.c1) >> q.rs;
+  }
+  const int32_t x = static_cast<int32_t>(static_cast<uint32_t>(acc) << (q.ls1 - 1));
+  const int32_t h = static_cast<int32_t>((static_cast<int64_t>(x) * q.m + (1ll << 30)) >> 31);
+  const int32_t th = (q.mask >> 1) + static_cast<int32_t>(static_cast<uint32_t>(h) >> 31);
+  return (h >> q.rs) + ((h & q.mask) > th ? 1 : 0);
+}
+
+// Output byte: clamp(requantized + offset, lo, hi); FullRange: [lo, hi] is [-128, 127] (one SSAT).
+struct OutQ {
+  int32_t off, lo, hi;
+};
+template <bool Fast, bool FullRange>
+TINYOPS_INLINE int8_t out_byte(int32_t acc, const RQ& q, const OutQ& o) {
+  int32_t v = rq<Fast>(acc, q) + o.off;
+  if (FullRange) return static_cast<int8_t>(__ssat(v, 8));
+  v = v < o.lo ? o.lo : v;
+  v = v > o.hi ? o.hi : v;
+  return static_cast<int8_t>(v);
+}
+
+// The requantization below equals TFLite's except for the saturating case x = m = INT32_MIN.
+bool multipliers_ok(const ConvParams& p, const OutRange& r) {
+  for (int32_t c = r.c_begin; c < r.c_end; ++c)
+    if (p.multiplier[c] == INT32_MIN) return false;
+  return true;
+}
+
+// True when every accumulator of the range, shifted left by its channel's left shift, stays below
+// 2^30 in magnitude (|acc| <= max|bias| + taps * (128 + |input_offset|) * 128) and every right shift
+// is at most 31.
+bool fast_requant_ok(const ConvParams& p, const OutRange& r, int64_t taps) {
+  int64_t maxb = 0;
+  int32_t ls = 0, rs = 0;
+  for (int32_t c = r.c_begin; c < r.c_end; ++c) {
+    if (p.bias) {
+      const int64_t b = p.bias[c] < 0 ? -static_cast<int64_t>(p.bias[c]) : p.bias[c];
+      maxb = b > maxb ? b : maxb;
+    }
+    ls = p.shift[c] > ls ? p.shift[c] : ls;
+    rs = -p.shift[c] > rs ? -p.shift[c] : rs;
+  }
+  if (ls > 30 || rs > 31) return false;
+  const int64_t off = p.input_offset < 0 ? -p.input_offset : p.input_offset;
+  const int64_t bound = maxb + taps * (128 + off) * 128;
+  return (bound << ls) < (int64_t{1} << 30);
+}
+
+// ---- widening ----
+
+// n int8 values (n % 4 == 0) -> int16 (x + off) in SMLAD order; each group's two words go to dst[0],
+// dst[1], then dst advances by `step` words (2: one patch, 4: two interleaved patches).
+TINYOPS_INLINE word_t* widen(const int8_t* __restrict src, int32_t n, uint32_t off2, word_t* __restrict dst,
+                             int32_t step) {
+  for (int32_t i = 0; i < n; i += 4) {
+    const uint32_t v = load_u32(src + i);
+    dst[0] = static_cast<uint32_t>(sxtab16(off2, v));
+    dst[1] = static_cast<uint32_t>(sxtab16_ror8(off2, v));
+    dst += step;
+  }
+  return dst;
+}
+
+TINYOPS_INLINE word_t* zero_groups(word_t* dst, int32_t groups, int32_t step) {
+  for (int32_t i = 0; i < groups; ++i, dst += step) dst[0] = dst[1] = 0;
+  return dst;
+}
+
+// first k in [0, size) with origin + k*step >= 0; one past the last with origin + k*step < limit.
+TINYOPS_INLINE void valid_taps(int32_t origin, int32_t step, int32_t size, int32_t limit, int32_t* k0, int32_t* k1) {
+  int32_t a = origin < 0 ? (-origin + step - 1) / step : 0;
+  int32_t b = limit - origin > 0 ? (limit - origin + step - 1) / step : 0;
+  a = min_i32(a, size);
+  b = max_i32(min_i32(b, size), a);
+  *k0 = a;
+  *k1 = b;
+}
+
+// One pixel's im2col patch (taps x IC, x + input_offset, 0 in the padding) in SMLAD order, IC % 4 == 0;
+// group stride `step` words (4 interleaves two patches: the second starts at dst + 2).
+void im2col_groups(const View4<const int8_t>& in, const ConvParams& p, int32_t n, int32_t iy0, int32_t ix0,
+                   int32_t IC, word_t* dst, int32_t step) {
+  const int32_t KH = p.filter_h, KW = p.filter_w, G = IC / 4;
+  int32_t ky0, ky1, kx0, kx1;
+  valid_taps(iy0, p.dilation_h, KH, in.full.h, &ky0, &ky1);
+  valid_taps(ix0, p.dilation_w, KW, in.full.w, &kx0, &kx1);
+  const uint32_t off2 = pair16(p.input_offset);
+  const bool row_contig = p.dilation_w == 1 && in.stride_w == IC;
+  for (int32_t ky = 0; ky < KH; ++ky) {
+    if (ky < ky0 || ky >= ky1) {
+      dst = zero_groups(dst, KW * G, step);
+      continue;
+    }
+    const int32_t iy = iy0 + ky * p.dilation_h;
+    dst = zero_groups(dst, kx0 * G, step);
+    if (row_contig) {
+      dst = widen(in.at(n, iy, ix0 + kx0, 0), (kx1 - kx0) * IC, off2, dst, step);
+    } else {
+      for (int32_t kx = kx0; kx < kx1; ++kx) dst = widen(in.at(n, iy, ix0 + kx * p.dilation_w, 0), IC, off2, dst, step);
+    }
+    dst = zero_groups(dst, (KW - kx1) * G, step);
+  }
+}
+
+// Any IC: natural int16 patch, then reordered in place (groups of four; the tail K % 4 stays natural).
+void im2col_any(const View4<const int8_t>& in, const ConvParams& p, int32_t n, int32_t iy0, int32_t ix0, int32_t IC,
+                int16_t* dst) {
+  const int32_t KH = p.filter_h, KW = p.filter_w;
+  int32_t ky0, ky1, kx0, kx1;
+  valid_taps(iy0, p.dilation_h, KH, in.full.h, &ky0, &ky1);
+  valid_taps(ix0, p.dilation_w, KW, in.full.w, &kx0, &kx1);
+  const int16_t off = static_cast<int16_t>(p.input_offset);
+  for (int32_t ky = 0; ky < KH; ++ky) {
+    const bool vy = ky >= ky0 && ky < ky1;
+    const int32_t iy = iy0 + ky * p.dilation_h;
+    for (int32_t kx = 0; kx < KW; ++kx) {
+      int16_t* d = dst + (ky * KW + kx) * IC;
+      if (!vy || kx < kx0 || kx >= kx1) {
+        for (int32_t i = 0; i < IC; ++i) d[i] = 0;
+        continue;
+      }
+      const int8_t* s = in.at(n, iy, ix0 + kx * p.dilation_w, 0);
+      for (int32_t i = 0; i < IC; ++i) d[i] = static_cast<int16_t>(s[i] + off);
+    }
+  }
+  word_t* q = reinterpret_cast<word_t*>(dst);
+  for (int32_t i = 0; i + 4 <= KH * KW * IC; i += 4, q += 2) {
+    const uint32_t a = q[0], b = q[1];  // a = (x0, x1), b = (x2, x3)
+    q[0] = (a & 0xFFFFu) | (b << 16);
+    q[1] = (a >> 16) | (b & 0xFFFF0000u);
+  }
+}
+
+// ---- dot products ----
+
+// Two channels x two interleaved pixels: s = {ch0 px0, ch0 px1, ch1 px0, ch1 px1}; groups >= 1.
+// Per group of four: 2 word loads of weights, 4 SXTB16, 2 LDRD of the pixels, 8 SMLAD (16 MACs).
+TINYOPS_INLINE void dot2x2(const word_t* x, const int8_t* w0, const int8_t* w1, int32_t groups, int32_t* s) {
+  int32_t s00 = s[0], s01 = s[1], s10 = s[2], s11 = s[3];
+  uint32_t v0, v1, t0, t1, a0, a1;
+  __asm__ volatile(
+      "1:\n\t"
+      "ldr    %[v0], [%[w0]], #4\n\t"
+      "ldr    %[v1], [%[w1]], #4\n\t"
+      "ldrd   %[a0], %[a1], [%[x]], #8\n\t"
+      "sxtb16 %[t0], %[v0]\n\t"
+      "sxtb16 %[v0], %[v0], ror #8\n\t"
+      "sxtb16 %[t1], %[v1]\n\t"
+      "sxtb16 %[v1], %[v1], ror #8\n\t"
+      "smlad  %[s00], %[a0], %[t0], %[s00]\n\t"
+      "smlad  %[s00], %[a1], %[v0], %[s00]\n\t"
+      "smlad  %[s10], %[a0], %[t1], %[s10]\n\t"
+      "smlad  %[s10], %[a1], %[v1], %[s10]\n\t"
+      "ldrd   %[a0], %[a1], [%[x]], #8\n\t"
+      "smlad  %[s01], %[a0], %[t0], %[s01]\n\t"
+      "smlad  %[s01], %[a1], %[v0], %[s01]\n\t"
+      "smlad  %[s11], %[a0], %[t1], %[s11]\n\t"
+      "smlad  %[s11], %[a1], %[v1], %[s11]\n\t"
+      "subs   %[n], %[n], #1\n\t"
+      "bne    1b\n\t"
+      : [s00] "+r"(s00), [s01] "+r"(s01), [s10] "+r"(s10), [s11] "+r"(s11), [x] "+r"(x), [w0] "+r"(w0),
+        [w1] "+r"(w1), [n] "+r"(groups), [v0] "=&r"(v0), [v1] "=&r"(v1), [t0] "=&r"(t0), [t1] "=&r"(t1),
+        [a0] "=&r"(a0), [a1] "=&r"(a1)
+      :
+      : "cc", "memory");
+  s[0] = s00, s[1] = s01, s[2] = s10, s[3] = s11;
+}
+
+// Two channels x one pixel (K any: groups in SMLAD order, then K % 4 natural int16).
+TINYOPS_INLINE void dot2x1(const int16_t* __restrict xs, const int8_t* __restrict w0, const int8_t* __restrict w1,
+                           int32_t K, int32_t* __restrict s) {
+  const word_t* x = reinterpret_cast<const word_t*>(xs);
+  int32_t s0 = s[0], s1 = s[1];
+  for (int32_t g = K >> 2; g > 0; --g) {
+    const uint32_t v0 = load_u32(w0), v1 = load_u32(w1);
+    w0 += 4;
+    w1 += 4;
+    const int32_t a0 = static_cast<int32_t>(x[0]), a1 = static_cast<int32_t>(x[1]);
+    x += 2;
+    s0 = __smlad(a0, sxtb16(v0), s0);
+    s0 = __smlad(a1, sxtb16_ror8(v0), s0);
+    s1 = __smlad(a0, sxtb16(v1), s1);
+    s1 = __smlad(a1, sxtb16_ror8(v1), s1);
+  }
+  const int16_t* t = xs + (K & ~3);
+  for (int32_t k = 0; k < (K & 3); ++k) {
+    s0 += t[k] * w0[k];
+    s1 += t[k] * w1[k];
+  }
+  s[0] = s0, s[1] = s1;
+}
+
+// ---- CONV_2D ----
+
+constexpr int32_t kChanChunk = 64;  // output channels per pass over the pixels (requant table size)
+
+struct ChanParams {
+  int32_t bias;
+  RQ q;
+};
+
+struct ConvCtx {
+  const ConvParams* p;
+  const int8_t* w;  // filter of the chunk's first output channel
+  int32_t wn;       // bytes between consecutive output channels' filters
+  int32_t K;
+  int32_t nch;      // channels in the chunk
+  int32_t ostep;    // output channel stride
+  OutQ oq;
+  const ChanParams* cp;  // [nch]
+};
+
+// The chunk's channels for two interleaved pixels.
+template <bool Fast, bool Full>
+void conv_pair(const ConvCtx& c, const word_t* x, int8_t* oa, int8_t* ob) {
+  const int8_t* w = c.w;
+  const int32_t groups = c.K >> 2, s = c.ostep;
+  const ChanParams* cp = c.cp;
+  int32_t j = 0;
+  for (; j + 2 <= c.nch; j += 2, w += 2 * c.wn, oa += 2 * s, ob += 2 * s, cp += 2) {
+    int32_t acc[4] = {cp[0].bias, cp[0].bias, cp[1].bias, cp[1].bias};
+    dot2x2(x, w, w + c.wn, groups, acc);
+    oa[0] = out_byte<Fast, Full>(acc[0], cp[0].q, c.oq);
+    ob[0] = out_byte<Fast, Full>(acc[1], cp[0].q, c.oq);
+    oa[s] = out_byte<Fast, Full>(acc[2], cp[1].q, c.oq);
+    ob[s] = out_byte<Fast, Full>(acc[3], cp[1].q, c.oq);
+  }
+  if (j < c.nch) {  // odd last channel
+    int32_t acc[4] = {cp[0].bias, cp[0].bias, cp[0].bias, cp[0].bias};
+    dot2x2(x, w, w, groups, acc);
+    oa[0] = out_byte<Fast, Full>(acc[0], cp[0].q, c.oq);
+    ob[0] = out_byte<Fast, Full>(acc[1], cp[0].q, c.oq);
+  }
+}
+
+// The chunk's channels for one pixel (patch in SMLAD order, any K).
+template <bool Fast, bool Full>
+void conv_single(const ConvCtx& c, const int16_t* x, int8_t* o) {
+  const int8_t* w = c.w;
+  const int32_t s = c.ostep;
+  const ChanParams* cp = c.cp;
+  int32_t j = 0;
+  for (; j + 2 <= c.nch; j += 2, w += 2 * c.wn, o += 2 * s, cp += 2) {
+    int32_t acc[2] = {cp[0].bias, cp[1].bias};
+    dot2x1(x, w, w + c.wn, c.K, acc);
+    o[0] = out_byte<Fast, Full>(acc[0], cp[0].q, c.oq);
+    o[s] = out_byte<Fast, Full>(acc[1], cp[1].q, c.oq);
+  }
+  if (j < c.nch) {
+    int32_t acc[2] = {cp[0].bias, 0};
+    dot2x1(x, w, w, c.K, acc);
+    o[0] = out_byte<Fast, Full>(acc[0], cp[0].q, c.oq);
+  }
+}
+
+template <bool Fast, bool Full>
+void conv_rows(ConvCtx c, const View4<const int8_t>& in, const View4<const int8_t>& wv, const View4<int8_t>& out,
+               const OutRange& r, void* scratch) {
+  const ConvParams& p = *c.p;
+  const int32_t OW = out.full.w, IC = in.full.c;
+  word_t* xw = static_cast<word_t*>(scratch);
+  int16_t* xs = static_cast<int16_t*>(scratch);
+  ChanParams cp[kChanChunk];
+  c.cp = cp;
+  const bool pointwise = p.filter_h == 1 && p.filter_w == 1 && p.stride_h == 1 && p.stride_w == 1 && p.pad_top == 0 &&
+                         p.pad_left == 0 && (IC & 3) == 0 && in.stride_w == IC && in.full.w == OW;
+  for (int32_t c0 = r.c_begin; c0 < r.c_end; c0 += kChanChunk) {
+    c.nch = min_i32(kChanChunk, r.c_end - c0);
+    c.w = wv.at(c0, 0, 0, 0);
+    for (int32_t j = 0; j < c.nch; ++j) {
+      cp[j].bias = p.bias ? p.bias[c0 + j] : 0;
+      cp[j].q = make_rq(p.multiplier[c0 + j], p.shift[c0 + j]);
+    }
+    if (pointwise) {
+      // 1x1, stride 1, no padding, pixels dense: widen each pixel's channels straight from the input.
+      const uint32_t off2 = pair16(p.input_offset);
+      for (int32_t n = 0; n < out.full.n; ++n) {
+        for (int32_t oy = r.y_begin; oy < r.y_end; ++oy) {
+          const int8_t* x = in.at(n, oy, 0, 0);
+          int32_t ox = 0;
+          for (; ox + 2 <= OW; ox += 2, x += 2 * IC) {
+            widen(x, IC, off2, xw, 4);
+            widen(x + IC, IC, off2, xw + 2, 4);
+            conv_pair<Fast, Full>(c, xw, out.at(n, oy, ox, c0), out.at(n, oy, ox + 1, c0));
+          }
+          if (ox < OW) {
+            widen(x, IC, off2, xw, 2);
+            conv_single<Fast, Full>(c, xs, out.at(n, oy, ox, c0));
+          }
+        }
+      }
+      continue;
+    }
+    for (int32_t n = 0; n < out.full.n; ++n) {
+      for (int32_t oy = r.y_begin; oy < r.y_end; ++oy) {
+        const int32_t iy0 = oy * p.stride_h - p.pad_top;
+        int32_t ox = 0;
+        if ((IC & 3) == 0) {
+          for (; ox + 2 <= OW; ox += 2) {
+            im2col_groups(in, p, n, iy0, ox * p.stride_w - p.pad_left, IC, xw, 4);
+            im2col_groups(in, p, n, iy0, (ox + 1) * p.stride_w - p.pad_left, IC, xw + 2, 4);
+            conv_pair<Fast, Full>(c, xw, out.at(n, oy, ox, c0), out.at(n, oy, ox + 1, c0));
+          }
+          for (; ox < OW; ++ox) {
+            im2col_groups(in, p, n, iy0, ox * p.stride_w - p.pad_left, IC, xw, 2);
+            conv_single<Fast, Full>(c, xs, out.at(n, oy, ox, c0));
+          }
+        } else {
+          for (; ox < OW; ++ox) {
+            im2col_any(in, p, n, iy0, ox * p.stride_w - p.pad_left, IC, xs);
+            conv_single<Fast, Full>(c, xs, out.at(n, oy, ox, c0));
+          }
+        }
+      }
+    }
+  }
+}
+
+// Checks as kern::conv2d_s8; false = let the portable kernel run (it reports any error).
+bool conv2d(const ConvParams& p, const KernelIO& io, OutRange r, void* scratch, int32_t scratch_bytes,
+            KernelStatus* st) {
+  const AnyView& iv = io.in[0];
+  const AnyView& wv = io.weights;
+  const AnyView& ov = io.out;
+  const Shape4 is = iv.full, os = ov.full, ws = wv.full;
+  if (ws.n != os.c || ws.h != p.filter_h || ws.w != p.filter_w || ws.c != is.c || is.n != os.n) return false;
+  if (!p.multiplier || !p.shift || p.stride_h < 1 || p.stride_w < 1 || p.dilation_h < 1 || p.dilation_w < 1)
+    return false;
+  if (p.input_offset < -255 || p.input_offset > 255) return false;
+  if (scratch_bytes < conv2d_s8_scratch_bytes(p, io) || (reinterpret_cast<uintptr_t>(scratch) & 3u) != 0) return false;
+  if (!out_ok(ov, ElemType::Int8, r)) return false;
+  if (range_empty(r)) return false;
+  const int32_t IH = is.h, IW = is.w, IC = is.c, OW = os.w, KH = p.filter_h, KW = p.filter_w;
+  {
+    const int32_t yb = r.y_begin * p.stride_h - p.pad_top;
+    const int32_t ye = (r.y_end - 1) * p.stride_h - p.pad_top + (KH - 1) * p.dilation_h + 1;
+    const int32_t xb = -p.pad_left, xe = (OW - 1) * p.stride_w - p.pad_left + (KW - 1) * p.dilation_w + 1;
+    if (!view_has(iv, ElemType::Int8, 0, is.n, max_i32(yb, 0), min_i32(ye, IH), max_i32(xb, 0), min_i32(xe, IW), 0, IC) ||
+        iv.stride_c != 1)
+      return false;
+  }
+  if (!view_has(wv, ElemType::Int8, r.c_begin, r.c_end, 0, KH, 0, KW, 0, IC) || wv.stride_c != 1) return false;
+  const View4<const int8_t> in = iv.as<const int8_t>();
+  const View4<const int8_t> w = wv.as<const int8_t>();
+  const View4<int8_t> out = ov.as<int8_t>();
+  if (w.stride_w != IC || w.stride_h != KW * IC || !multipliers_ok(p, r)) return false;
+  const ConvCtx c{&p, nullptr, w.stride_n, KH * KW * IC, 0, out.stride_c, OutQ{p.output_offset, p.act_min, p.act_max},
+                  nullptr};
+  const bool fast = fast_requant_ok(p, r, c.K);
+  const bool full = p.act_min <= -128 && p.act_max >= 127;
+  if (fast && full) conv_rows<true, true>(c, in, w, out, r, scratch);
+  else if (fast) conv_rows<true, false>(c, in, w, out, r, scratch);
+  else if (full) conv_rows<false, true>(c, in, w, out, r, scratch);
+  else conv_rows<false, false>(c, in, w, out, r, scratch);
+  *st = KernelStatus::Ok;
+  return true;
+}
+
+// ---- FULLY_CONNECTED (checks as kern::fully_connected_s8) ----
+
+template <bool Fast, bool Full>
+void fc_rows(const ConvParams& p, const View4<const int8_t>& in, const View4<const int8_t>& w,
+             const View4<int8_t>& out, const OutRange& r, int32_t I) {
+  constexpr int32_t kChunk = 256, kBlock = 64;
+  word_t x16[kChunk / 2];
+  int16_t* xs = reinterpret_cast<int16_t*>(x16);
+  int32_t acc[kBlock];
+  const uint32_t off2 = pair16(p.input_offset);
+  const OutQ oq{p.output_offset, p.act_min, p.act_max};
+  for (int32_t n = 0; n < out.full.n; ++n) {
+    for (int32_t b = r.y_begin; b < r.y_end; ++b) {
+      const int8_t* x = in.at(n, b, 0, 0);
+      int8_t* o = out.at(n, b, 0, r.c_begin);
+      for (int32_t cb = r.c_begin; cb < r.c_end; cb += kBlock) {
+        const int32_t len = min_i32(kBlock, r.c_end - cb);
+        for (int32_t j = 0; j < len; ++j) acc[j] = p.bias ? p.bias[cb + j] : 0;
+        for (int32_t i0 = 0; i0 < I; i0 += kChunk) {
+          const int32_t il = min_i32(kChunk, I - i0);
+          const int32_t i4 = il & ~3;
+          widen(x + i0, i4, off2, x16, 2);
+          for (int32_t i = i4; i < il; ++i) xs[i] = static_cast<int16_t>(x[i0 + i] + p.input_offset);
+          int32_t j = 0;
+          for (; j + 2 <= len; j += 2) dot2x1(xs, w.at(cb + j, 0, 0, i0), w.at(cb + j + 1, 0, 0, i0), il, acc + j);
+          if (j < len) {
+            const int8_t* f = w.at(cb + j, 0, 0, i0);
+            int32_t a2[2] = {acc[j], 0};
+            dot2x1(xs, f, f, il, a2);
+            acc[j] = a2[0];
+          }
+        }
+        for (int32_t j = 0; j < len; ++j)
+          o[(cb - r.c_begin + j) * out.stride_c] =
+              out_byte<Fast, Full>(acc[j], make_rq(p.multiplier[cb + j], p.shift[cb + j]), oq);
+      }
+    }
+  }
+}
+
+bool fully_connected(const ConvParams& p, const KernelIO& io, OutRange r, KernelStatus* st) {
+  const AnyView& iv = io.in[0];
+  const AnyView& wv = io.weights;
+  const AnyView& ov = io.out;
+  const int32_t I = iv.full.c, B = ov.full.h;
+  if (wv.full.n != ov.full.c || wv.full.c != I || wv.full.h != 1 || wv.full.w != 1 || iv.full.h != B ||
+      iv.full.w != 1 || ov.full.w != 1 || iv.full.n != ov.full.n)
+    return false;
+  if (!p.multiplier || !p.shift) return false;
+  if (p.input_offset < -255 || p.input_offset > 255) return false;
+  if (!out_ok(ov, ElemType::Int8, r)) return false;
+  if (range_empty(r)) return false;
+  if (!view_has(iv, ElemType::Int8, 0, iv.full.n, r.y_begin, r.y_end, 0, 1, 0, I) || iv.stride_c != 1) return false;
+  if (!view_has(wv, ElemType::Int8, r.c_begin, r.c_end, 0, 1, 0, 1, 0, I) || wv.stride_c != 1) return false;
+  if (!multipliers_ok(p, r)) return false;
+  const View4<const int8_t> in = iv.as<const int8_t>();
+  const View4<const int8_t> w = wv.as<const int8_t>();
+  const View4<int8_t> out = ov.as<int8_t>();
+  const bool fast = fast_requant_ok(p, r, I);
+  const bool full = p.act_min <= -128 && p.act_max >= 127;
+  if (fast && full) fc_rows<true, true>(p, in, w, out, r, I);
+  else if (fast) fc_rows<true, false>(p, in, w, out, r, I);
+  else if (full) fc_rows<false, true>(p, in, w, out, r, I);
+  else fc_rows<false, false>(p, in, w, out, r, I);
+  *st = KernelStatus::Ok;
+  return true;
+}
+
+// ---- DEPTHWISE_CONV_2D, depth multiplier 1, no dilation (checks as kern::depthwise_conv2d_s8) ----
+
+constexpr int32_t kMaxTaps = 64;
+
+// The 4 input bytes of a channel group: 4 consecutive channels, or (Rep, depth multiplier a multiple of
+// 4) one input channel replicated for the group's 4 output channels.
+template <bool Rep>
+TINYOPS_INLINE uint32_t load_x4(const int8_t* p) {
+  if (Rep) return static_cast<uint32_t>(static_cast<uint8_t>(*p)) * 0x01010101u;
+  return load_u32(p);
+}
+
+// Taps [ky0,ky1) x [kx0,kx1) of 4 channels of one pixel; x = element (iy0, ix0, c) of the pixel's window.
+// ww[2t] = weights of channels (0, 2) of tap t, ww[2t+1] = channels (1, 3).
+template <bool Rep>
+TINYOPS_INLINE void dw4_taps(const int8_t* x, int32_t sw, int32_t sh, const word_t* ww, int32_t KW, int32_t ky0,
+                             int32_t ky1, int32_t kx0, int32_t kx1, uint32_t off2, int32_t* a) {
+  int32_t a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
+  for (int32_t ky = ky0; ky < ky1; ++ky) {
+    const int8_t* xp = x + ky * sh + kx0 * sw;
+    const word_t* wp = ww + 2 * (ky * KW + kx0);
+    for (int32_t kx = kx0; kx < kx1; ++kx, xp += sw, wp += 2) {
+      const uint32_t v = load_x4<Rep>(xp);
+      const int32_t xe = sxtab16(off2, v), xo = sxtab16_ror8(off2, v);
+      const int32_t we = static_cast<int32_t>(wp[0]), wo = static_cast<int32_t>(wp[1]);
+      a0 = __smlabb(xe, we, a0);
+      a2 = __smlatt(xe, we, a2);
+      a1 = __smlabb(xo, wo, a1);
+      a3 = __smlatt(xo, wo, a3);
+    }
+  }
+  a[0] = a0, a[1] = a1, a[2] = a2, a[3] = a3;
+}
+
+// 3x3 with every tap inside the input, unrolled.
+template <bool Rep>
+TINYOPS_INLINE void dw4_3x3(const int8_t* x, int32_t sw, int32_t sh, const word_t* ww, uint32_t off2, int32_t* a) {
+  int32_t a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
+#define TINYOPS_DW_TAP(ptr, t)                                       \
+  {                                                                  \
+    const uint32_t v = load_x4<Rep>(ptr);                            \
+    const int32_t xe = sxtab16(off2, v), xo = sxtab16_ror8(off2, v); \
+    const int32_t we = static_cast<int32_t>(ww[2 * (t)]);            \
+    const int32_t wo = static_cast<int32_t>(ww[2 * (t) + 1]);        \
+    a0 = __smlabb(xe, we, a0);                                       \
+    a2 = __smlatt(xe, we, a2);                                       \
+    a1 = __smlabb(xo, wo, a1);                                       \
+    a3 = __smlatt(xo, wo, a3);                                       \
+  }
+  TINYOPS_DW_TAP(x, 0)
+  TINYOPS_DW_TAP(x + sw, 1)
+  TINYOPS_DW_TAP(x + 2 * sw, 2)
+  x += sh;
+  TINYOPS_DW_TAP(x, 3)
+  TINYOPS_DW_TAP(x + sw, 4)
+  TINYOPS_DW_TAP(x + 2 * sw, 5)
+  x += sh;
+  TINYOPS_DW_TAP(x, 6)
+  TINYOPS_DW_TAP(x + sw, 7)
+  TINYOPS_DW_TAP(x + 2 * sw, 8)
+#undef TINYOPS_DW_TAP
+  a[0] = a0, a[1] = a1, a[2] = a2, a[3] = a3;
+}
+
+struct DwGroup {
+  word_t ww[2 * kMaxTaps];
+  int32_t bias[4];
+  RQ q[4];
+};
+
+template <bool Fast, bool Full>
+TINYOPS_INLINE void dw4_store(int8_t* o, int32_t s, const int32_t* a, const DwGroup& g, const OutQ& oq) {
+  o[0] = out_byte<Fast, Full>(a[0], g.q[0], oq);
+  o[s] = out_byte<Fast, Full>(a[1], g.q[1], oq);
+  o[2 * s] = out_byte<Fast, Full>(a[2], g.q[2], oq);
+  o[3 * s] = out_byte<Fast, Full>(a[3], g.q[3], oq);
+}
+
+template <bool Fast, bool Full, bool Rep>
+void dw_rows(const ConvParams& p, const View4<const int8_t>& in, const View4<const int8_t>& w,
+             const View4<int8_t>& out, const OutRange& r) {
+  const int32_t IH = in.full.h, IW = in.full.w, OW = out.full.w, KH = p.filter_h, KW = p.filter_w;
+  const uint32_t off2 = pair16(p.input_offset);
+  const int32_t sw = in.stride_w, sh = in.stride_h, os = out.stride_c, ow = out.stride_w;
+  const int32_t dx = p.stride_w * sw;
+  const OutQ oq{p.output_offset, p.act_min, p.act_max};
+  const bool k3 = KH == 3 && KW == 3;
+  const int32_t M = p.depth_multiplier;
+  // Output columns whose taps all lie inside the input: [ox_a, ox_b).
+  const int32_t ox_a = min_i32((p.pad_left + p.stride_w - 1) / p.stride_w, OW);
+  const int32_t ox_b =
+      IW - KW + p.pad_left >= 0 ? max_i32(min_i32((IW - KW + p.pad_left) / p.stride_w + 1, OW), ox_a) : ox_a;
+  DwGroup g;
+  int32_t c = r.c_begin;
+  for (; c + 4 <= r.c_end; c += 4) {
+    for (int32_t t = 0; t < KH * KW; ++t) {
+      const uint32_t v = load_u32(w.at(0, t / KW, t % KW, c));
+      g.ww[2 * t] = static_cast<uint32_t>(sxtb16(v));
+      g.ww[2 * t + 1] = static_cast<uint32_t>(sxtb16_ror8(v));
+    }
+    for (int k = 0; k < 4; ++k) {
+      g.bias[k] = p.bias ? p.bias[c + k] : 0;
+      g.q[k] = make_rq(p.multiplier[c + k], p.shift[c + k]);
+    }
+    for (int32_t n = 0; n < out.full.n; ++n) {
+      for (int32_t oy = r.y_begin; oy < r.y_end; ++oy) {
+        const int32_t iy0 = oy * p.stride_h - p.pad_top;
+        int32_t ky0, ky1;
+        valid_taps(iy0, 1, KH, IH, &ky0, &ky1);
+        const bool rows_full = ky0 == 0 && ky1 == KH;
+        int8_t* orow = out.at(n, oy, 0, c);
+        const int32_t a_end = rows_full ? ox_a : OW;
+        for (int32_t ox = 0; ox < OW; ++ox) {
+          if (ox == a_end) {  // interior run
+            const int8_t* xp = in.at(n, iy0, ox * p.stride_w - p.pad_left, c / M);
+            int8_t* op = orow + ox * ow;
+            for (; ox < ox_b; ++ox, xp += dx, op += ow) {
+              int32_t a[4] = {g.bias[0], g.bias[1], g.bias[2], g.bias[3]};
+              if (k3) dw4_3x3<Rep>(xp, sw, sh, g.ww, off2, a);
+              else dw4_taps<Rep>(xp, sw, sh, g.ww, KW, 0, KH, 0, KW, off2, a);
+              dw4_store<Fast, Full>(op, os, a, g, oq);
+            }
+            if (ox >= OW) break;
+          }
+          const int32_t ix0 = ox * p.stride_w - p.pad_left;
+          int32_t kx0, kx1;
+          valid_taps(ix0, 1, KW, IW, &kx0, &kx1);
+          int32_t a[4] = {g.bias[0], g.bias[1], g.bias[2], g.bias[3]};
+          if (ky1 > ky0 && kx1 > kx0)
+            dw4_taps<Rep>(in.at(n, iy0, ix0, c / M), sw, sh, g.ww, KW, ky0, ky1, kx0, kx1, off2, a);
+          dw4_store<Fast, Full>(orow + ox * ow, os, a, g, oq);
+        }
+      }
+    }
+  }
+  // Remaining channels (< 4): plain loops.
+  for (; c < r.c_end; ++c) {
+    const RQ qc = make_rq(p.multiplier[c], p.shift[c]);
+    for (int32_t n = 0; n < out.full.n; ++n)
+      for (int32_t oy = r.y_begin; oy < r.y_end; ++oy) {
+        const int32_t iy0 = oy * p.stride_h - p.pad_top;
+        int32_t ky0, ky1;
+        valid_taps(iy0, 1, KH, IH, &ky0, &ky1);
+        for (int32_t ox = 0; ox < OW; ++ox) {
+          const int32_t ix0 = ox * p.stride_w - p.pad_left;
+          int32_t kx0, kx1;
+          valid_taps(ix0, 1, KW, IW, &kx0, &kx1);
+          int32_t acc = p.bias ? p.bias[c] : 0;
+          for (int32_t ky = ky0; ky < ky1; ++ky)
+            for (int32_t kx = kx0; kx < kx1; ++kx)
+              acc += (*in.at(n, iy0 + ky, ix0 + kx, c / M) + p.input_offset) * *w.at(0, ky, kx, c);
+          *out.at(n, oy, ox, c) = out_byte<Fast, Full>(acc, qc, oq);
+        }
+      }
+  }
+}
+
+bool depthwise(const ConvParams& p, const KernelIO& io, OutRange r, KernelStatus* st) {
+  const AnyView& iv = io.in[0];
+  const AnyView& wv = io.weights;
+  const AnyView& ov = io.out;
+  const Shape4 is = iv.full, os = ov.full, ws = wv.full;
+  const int32_t M = p.depth_multiplier;
+  if (M < 1 || ws.n != 1 || ws.c != os.c || ws.h != p.filter_h || ws.w != p.filter_w || is.c * M != os.c ||
+      is.n != os.n)
+    return false;
+  // Depth multiplier 1, or a multiple of 4 with groups of 4 output channels reading one input channel.
+  if (M != 1 && (M % 4 != 0 || r.c_begin % 4 != 0)) return false;
+  if (!p.multiplier || !p.shift || p.stride_h < 1 || p.stride_w < 1 || p.dilation_h != 1 || p.dilation_w != 1)
+    return false;
+  if (p.input_offset < -255 || p.input_offset > 255) return false;
+  if (!out_ok(ov, ElemType::Int8, r)) return false;
+  if (range_empty(r)) return false;
+  const int32_t IH = is.h, IW = is.w, OW = os.w, KH = p.filter_h, KW = p.filter_w;
+  if (KH * KW > kMaxTaps) return false;
+  {
+    const int32_t yb = r.y_begin * p.stride_h - p.pad_top;
+    const int32_t ye = (r.y_end - 1) * p.stride_h - p.pad_top + (KH - 1) + 1;
+    const int32_t xb = -p.pad_left, xe = (OW - 1) * p.stride_w - p.pad_left + (KW - 1) + 1;
+    if (!view_has(iv, ElemType::Int8, 0, is.n, max_i32(yb, 0), min_i32(ye, IH), max_i32(xb, 0), min_i32(xe, IW),
+                  r.c_begin / M, (r.c_end - 1) / M + 1) ||
+        iv.stride_c != 1)
+      return false;
+  }
+  if (!view_has(wv, ElemType::Int8, 0, 1, 0, KH, 0, KW, r.c_begin, r.c_end) || wv.stride_c != 1) return false;
+  if (!multipliers_ok(p, r)) return false;
+  const View4<const int8_t> in = iv.as<const int8_t>();
+  const View4<const int8_t> w = wv.as<const int8_t>();
+  const View4<int8_t> out = ov.as<int8_t>();
+  const bool fast = fast_requant_ok(p, r, KH * KW);
+  const bool full = p.act_min <= -128 && p.act_max >= 127;
+  if (M == 1) {
+    if (fast && full) dw_rows<true, true, false>(p, in, w, out, r);
+    else if (fast) dw_rows<true, false, false>(p, in, w, out, r);
+    else if (full) dw_rows<false, true, false>(p, in, w, out, r);
+    else dw_rows<false, false, false>(p, in, w, out, r);
+  } else {
+    if (fast && full) dw_rows<true, true, true>(p, in, w, out, r);
+    else if (fast) dw_rows<true, false, true>(p, in, w, out, r);
+    else if (full) dw_rows<false, true, true>(p, in, w, out, r);
+    else dw_rows<false, false, true>(p, in, w, out, r);
+  }
+  *st = KernelStatus::Ok;
+  return true;
+}
+
+}  // namespace
+
+bool invoke(const KernelArgs& args, const KernelIO& io, OutRange range, void* scratch, int32_t scratch_bytes,
+            KernelStatus* status) {
+  switch (args.kind) {
+    case KernelKind::Conv2D: return conv2d(args.p.conv, io, range, scratch, scratch_bytes, status);
+    case KernelKind::DepthwiseConv2D: return depthwise(args.p.conv, io, range, status);
+    case KernelKind::FullyConnected: return fully_connected(args.p.conv, io, range, status);
+    default: return false;
+  }
+}
+
+}  // namespace arm
+}  // namespace kern
+}  // namespace tinyops
+#endif
