@@ -6,4 +6,3 @@ bash scripts/install-deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DTINYOPS_TESTS=OFF >/dev/null
 cmake --build build -j"$(nproc)" --target tinyops
 ./build/tinyops demo --out out/demo
-./build/tinyops compare --board stm32f746g-disco   # internal / external / tinyops on the built-in model

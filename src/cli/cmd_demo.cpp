@@ -11,7 +11,10 @@
 #include "model/tflite_reader.h"
 #include "model/tflite_writer.h"
 #include "model/zoo/zoo.h"
+#include "board/board.h"
 #include "runtime/interpreter.h"
+#include "sim/compare.h"
+#include "sim/cost_model.h"
 
 namespace tinyops::cli {
 
@@ -63,6 +66,16 @@ void add_demo_command(CLI::App& app) {
     std::cout << fmt::format("== 3. tinyops run {} --input {} --output {}  ({:.1f} ms on this host)\n", model_path,
                              input_path, output_path, ms)
               << top_k_report(graph.tensor(graph.outputs[0]), out.value()[0], 5, "");
+
+    // 4. The point of TinyOps: the same model on the default board, planned three ways.
+    auto board = load_board(kDefaultBoard);
+    if (!board.ok()) std::exit(report_error(board.error().message));
+    auto cost = load_cost_model(board.value(), "tflm-cmsis-nn");
+    if (!cost.ok()) std::exit(report_error(cost.error().message));
+    auto cmp = compare_strategies(graph, model_path, board.value(), cost.value());
+    if (!cmp.ok()) std::exit(report_error(cmp.error().message));
+    std::cout << fmt::format("\n== 4. tinyops compare {} --board {}\n", model_path, kDefaultBoard)
+              << comparison_table(cmp.value());
   });
 }
 
