@@ -576,19 +576,59 @@ TINYOPS_INLINE void dw4_3x3(const int8_t* x, int32_t sw, int32_t sh, const word_
   a[0] = a0, a[1] = a1, a[2] = a2, a[3] = a3;
 }
 
+// A run of n >= 1 interior pixels (3x3, stride S in {1, 2}): acc[4i..4i+3] (pre-set to the biases)
+// += the 9 taps of pixel i; x = element (iy0, ix0, c) of pixel 0, sw/sh = column/row steps in bytes.
+// Per pixel 9 x (LDR, 2 SXTAB16, LDRD weights, 4 SMLAxy) plus 10 for the accumulators and the loop.
+template <int S>
+TINYOPS_INLINE void dw4_3x3_run(const int8_t* x, int32_t sw, int32_t sh, const word_t* ww, uint32_t off2,
+                                int32_t* acc, int32_t n) {
+  int32_t a0, a1, a2, a3;
+  uint32_t v, xo, we, wo;
+  int32_t count = n;
+#define TINYOPS_DW_ASM_TAP(addr, woff)              \
+  "ldr    %[v], " addr "\n\t"                      \
+  "sxtab16 %[xo], %[off2], %[v], ror #8\n\t"       \
+  "sxtab16 %[v], %[off2], %[v]\n\t"                \
+  "ldrd   %[we], %[wo], [%[ww], #" woff "]\n\t"     \
+  "smlabb %[a0], %[v], %[we], %[a0]\n\t"           \
+  "smlatt %[a2], %[v], %[we], %[a2]\n\t"           \
+  "smlabb %[a1], %[xo], %[wo], %[a1]\n\t"          \
+  "smlatt %[a3], %[xo], %[wo], %[a3]\n\t"
+  __asm__ volatile(
+      "1:\n\t"
+      "ldrd   %[a0], %[a1], [%[acc]]\n\t"
+      "ldrd   %[a2], %[a3], [%[acc], #8]\n\t"
+      TINYOPS_DW_ASM_TAP("[%[x]]", "0")
+      TINYOPS_DW_ASM_TAP("[%[x], %[sw]]", "8")
+      TINYOPS_DW_ASM_TAP("[%[x], %[sw], lsl #1]", "16")
+      "add    %[x], %[x], %[sh]\n\t"
+      TINYOPS_DW_ASM_TAP("[%[x]]", "24")
+      TINYOPS_DW_ASM_TAP("[%[x], %[sw]]", "32")
+      TINYOPS_DW_ASM_TAP("[%[x], %[sw], lsl #1]", "40")
+      "add    %[x], %[x], %[sh]\n\t"
+      TINYOPS_DW_ASM_TAP("[%[x]]", "48")
+      TINYOPS_DW_ASM_TAP("[%[x], %[sw]]", "56")
+      TINYOPS_DW_ASM_TAP("[%[x], %[sw], lsl #1]", "64")
+      "sub    %[x], %[x], %[sh], lsl #1\n\t"
+      "add    %[x], %[x], %[sw], lsl %[sl]\n\t"
+      "strd   %[a0], %[a1], [%[acc]], #8\n\t"
+      "strd   %[a2], %[a3], [%[acc]], #8\n\t"
+      "ldr    %[v], %[count]\n\t"
+      "subs   %[v], %[v], #1\n\t"
+      "str    %[v], %[count]\n\t"
+      "bne    1b\n\t"
+      : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [v] "=&r"(v), [xo] "=&r"(xo),
+        [we] "=&r"(we), [wo] "=&r"(wo), [x] "+r"(x), [acc] "+r"(acc), [count] "+m"(count)
+      : [sw] "r"(sw), [sh] "r"(sh), [ww] "r"(ww), [off2] "r"(off2), [sl] "i"(S - 1)
+      : "cc", "memory");
+#undef TINYOPS_DW_ASM_TAP
+}
+
 struct DwGroup {
   word_t ww[2 * kMaxTaps];
   int32_t bias[4];
   RQ q[4];
 };
-
-template <bool Fast, bool Full>
-TINYOPS_INLINE void dw4_store(int8_t* o, int32_t s, const int32_t* a, const DwGroup& g, const OutQ& oq) {
-  o[0] = out_byte<Fast, Full>(a[0], g.q[0], oq);
-  o[s] = out_byte<Fast, Full>(a[1], g.q[1], oq);
-  o[2 * s] = out_byte<Fast, Full>(a[2], g.q[2], oq);
-  o[3 * s] = out_byte<Fast, Full>(a[3], g.q[3], oq);
-}
 
 template <bool Fast, bool Full, bool Rep>
 void dw_rows(const ConvParams& p, const View4<const int8_t>& in, const View4<const int8_t>& w,
@@ -605,6 +645,8 @@ void dw_rows(const ConvParams& p, const View4<const int8_t>& in, const View4<con
   const int32_t ox_b =
       IW - KW + p.pad_left >= 0 ? max_i32(min_i32((IW - KW + p.pad_left) / p.stride_w + 1, OW), ox_a) : ox_a;
   DwGroup g;
+  constexpr int32_t kRun = 32;
+  int32_t acc[4 * kRun];
   int32_t c = r.c_begin;
   for (; c + 4 <= r.c_end; c += 4) {
     for (int32_t t = 0; t < KH * KW; ++t) {
@@ -623,26 +665,47 @@ void dw_rows(const ConvParams& p, const View4<const int8_t>& in, const View4<con
         valid_taps(iy0, 1, KH, IH, &ky0, &ky1);
         const bool rows_full = ky0 == 0 && ky1 == KH;
         int8_t* orow = out.at(n, oy, 0, c);
-        const int32_t a_end = rows_full ? ox_a : OW;
-        for (int32_t ox = 0; ox < OW; ++ox) {
-          if (ox == a_end) {  // interior run
-            const int8_t* xp = in.at(n, iy0, ox * p.stride_w - p.pad_left, c / M);
-            int8_t* op = orow + ox * ow;
-            for (; ox < ox_b; ++ox, xp += dx, op += ow) {
-              int32_t a[4] = {g.bias[0], g.bias[1], g.bias[2], g.bias[3]};
-              if (k3) dw4_3x3<Rep>(xp, sw, sh, g.ww, off2, a);
-              else dw4_taps<Rep>(xp, sw, sh, g.ww, KW, 0, KH, 0, KW, off2, a);
-              dw4_store<Fast, Full>(op, os, a, g, oq);
-            }
-            if (ox >= OW) break;
+        // The row in pieces of kRun pixels: accumulate into acc (interior pixels with the unrolled
+        // 3x3 run, border pixels over their valid taps), then requantize channel by channel with
+        // that channel's parameters held in registers.
+        const int32_t in_a = rows_full ? ox_a : OW, in_b = rows_full ? ox_b : OW;
+        for (int32_t ox0 = 0; ox0 < OW; ox0 += kRun) {
+          const int32_t len = min_i32(kRun, OW - ox0);
+          for (int32_t i = 0; i < len; ++i) {
+            int32_t* a = acc + 4 * i;
+            a[0] = g.bias[0], a[1] = g.bias[1], a[2] = g.bias[2], a[3] = g.bias[3];
           }
-          const int32_t ix0 = ox * p.stride_w - p.pad_left;
-          int32_t kx0, kx1;
-          valid_taps(ix0, 1, KW, IW, &kx0, &kx1);
-          int32_t a[4] = {g.bias[0], g.bias[1], g.bias[2], g.bias[3]};
-          if (ky1 > ky0 && kx1 > kx0)
-            dw4_taps<Rep>(in.at(n, iy0, ix0, c / M), sw, sh, g.ww, KW, ky0, ky1, kx0, kx1, off2, a);
-          dw4_store<Fast, Full>(orow + ox * ow, os, a, g, oq);
+          for (int32_t ox = ox0; ox < ox0 + len;) {
+            if (ox >= in_a && ox < in_b) {
+              const int32_t m = min_i32(in_b, ox0 + len) - ox;
+              const int8_t* xp = in.at(n, iy0, ox * p.stride_w - p.pad_left, c / M);
+              int32_t* a = acc + 4 * (ox - ox0);
+              if (k3 && !Rep && p.stride_w <= 2) {
+                if (p.stride_w == 1) dw4_3x3_run<1>(xp, sw, sh, g.ww, off2, a, m);
+                else dw4_3x3_run<2>(xp, sw, sh, g.ww, off2, a, m);
+              } else {
+                for (int32_t i = 0; i < m; ++i, xp += dx, a += 4) {
+                  if (k3) dw4_3x3<Rep>(xp, sw, sh, g.ww, off2, a);
+                  else dw4_taps<Rep>(xp, sw, sh, g.ww, KW, 0, KH, 0, KW, off2, a);
+                }
+              }
+              ox += m;
+              continue;
+            }
+            const int32_t ix0 = ox * p.stride_w - p.pad_left;
+            int32_t kx0, kx1;
+            valid_taps(ix0, 1, KW, IW, &kx0, &kx1);
+            if (ky1 > ky0 && kx1 > kx0)
+              dw4_taps<Rep>(in.at(n, iy0, ix0, c / M), sw, sh, g.ww, KW, ky0, ky1, kx0, kx1, off2,
+                            acc + 4 * (ox - ox0));
+            ++ox;
+          }
+          int8_t* op = orow + ox0 * ow;
+          for (int k = 0; k < 4; ++k) {
+            const RQ q = g.q[k];
+            int8_t* o = op + k * os;
+            for (int32_t i = 0; i < len; ++i, o += ow) *o = out_byte<Fast, Full>(acc[4 * i + k], q, oq);
+          }
         }
       }
     }
@@ -659,11 +722,11 @@ void dw_rows(const ConvParams& p, const View4<const int8_t>& in, const View4<con
           const int32_t ix0 = ox * p.stride_w - p.pad_left;
           int32_t kx0, kx1;
           valid_taps(ix0, 1, KW, IW, &kx0, &kx1);
-          int32_t acc = p.bias ? p.bias[c] : 0;
+          int32_t sum = p.bias ? p.bias[c] : 0;
           for (int32_t ky = ky0; ky < ky1; ++ky)
             for (int32_t kx = kx0; kx < kx1; ++kx)
-              acc += (*in.at(n, iy0 + ky, ix0 + kx, c / M) + p.input_offset) * *w.at(0, ky, kx, c);
-          *out.at(n, oy, ox, c) = out_byte<Fast, Full>(acc, qc, oq);
+              sum += (*in.at(n, iy0 + ky, ix0 + kx, c / M) + p.input_offset) * *w.at(0, ky, kx, c);
+          *out.at(n, oy, ox, c) = out_byte<Fast, Full>(sum, qc, oq);
         }
       }
   }
