@@ -12,6 +12,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402
 
 STYLE = {
     "internal": dict(color="#1f77b4", marker="o", label="internal only"),
@@ -31,7 +32,7 @@ def front(points):
 
 
 def short(c):
-    fam = c["family"].replace("mobilenet-", "mbv").replace("proxylessnas-mobile", "proxyless")
+    fam = c["family"].replace("mobilenet-v", "mbv").replace("proxylessnas-mobile", "proxyless")
     return "%s w%.2g r%d" % (fam, c["width"], c["resolution"])
 
 
@@ -46,7 +47,7 @@ def main():
     budget = doc.get("latency_budget_ms", 0) if isinstance(doc, dict) else 0
 
     fig, ax = plt.subplots(figsize=(10, 6.5))
-    for s in strategies:
+    for z, s in enumerate(strategies):
         st = STYLE.get(s, dict(color="k", marker="x", label=s))
         pts = []
         for c in configs:
@@ -57,10 +58,10 @@ def main():
             continue
         listed = [p for p in pts if not p[2]["accuracy_is_estimate"]]
         est = [p for p in pts if p[2]["accuracy_is_estimate"]]
-        ax.scatter([p[0] for p in listed], [p[1] for p in listed], color=st["color"], marker=st["marker"], s=30,
-                   alpha=0.8, label="%s (%d fit; filled = published top-1)" % (st["label"], len(pts)))
+        ax.scatter([p[0] for p in listed], [p[1] for p in listed], color=st["color"], marker=st["marker"],
+                   s=30 if s == "internal" else 45, alpha=0.8, zorder=3 - z, label="%s (%d fit; filled = published top-1)" % (st["label"], len(pts)))
         ax.scatter([p[0] for p in est], [p[1] for p in est], facecolors="none", edgecolors=st["color"],
-                   marker=st["marker"], s=30, alpha=0.6)
+                   marker=st["marker"], s=30 if s == "internal" else 45, alpha=0.7, zorder=3 - z)
         f = front(pts)
         xs, ys = [], []
         for i, p in enumerate(f):  # staircase: accuracy reachable within a latency
@@ -70,12 +71,18 @@ def main():
             xs.append(p[0])
             ys.append(p[1])
         ax.plot(xs, ys, color=st["color"], lw=2, label="%s Pareto front" % st["label"])
-        for p in f:
+        last = None
+        for p in f:  # label front points at least 1.2 points of top-1 apart
+            if last is not None and p[1] - last < 1.2:
+                continue
+            last = p[1]
             ax.annotate(short(p[2]) + ("*" if p[2]["accuracy_is_estimate"] else ""), (p[0], p[1]),
                         textcoords="offset points", xytext=(4, -10), fontsize=7, color=st["color"])
     if budget:
         ax.axvline(budget, color="r", ls="--", lw=1, label="latency budget %g ms" % budget)
     ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: "%g" % v))
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: "%g" % v if str(int(v))[0] in "25" else ""))
     ax.set_xlabel("predicted latency (ms, log scale)")
     ax.set_ylabel("ImageNet top-1 (%)  (hollow / * = estimate)")
     title = "Accuracy vs latency"

@@ -24,7 +24,7 @@ struct Opts {
   std::vector<int> resolutions;
   double budget_ms = 0, target = 0;
   int jobs = 0, classes = 1000;
-  bool json = false, no_plot = false, quiet = false;
+  bool json = false, no_plot = false, quiet = false, no_listed = false;
   std::vector<int64_t> sram_kb = {128, 192, 256, 320, 384, 512, 768, 1024};
   std::vector<double> bw_scales = {0.5, 1, 2, 4};
 };
@@ -43,6 +43,13 @@ ExploreOptions explore_options(const Opts& o) {
   eo.classes = o.classes;
   eo.jobs = o.jobs;
   if (!o.quiet) eo.progress = stderr_progress("explore ");
+  // The configurations with a published figure (accuracy.csv rows of the swept families).
+  const std::string acc_path = o.accuracy.empty() ? default_accuracy_csv() : o.accuracy;
+  if (!o.no_listed && !acc_path.empty() && acc_path != "none") {
+    auto rows = read_accuracy_csv(acc_path);
+    if (!rows.ok()) std::exit(report_error(rows.error().message));
+    eo.extra = listed_configs(rows.value(), o.families.empty() ? default_families() : o.families);
+  }
   return eo;
 }
 
@@ -62,8 +69,6 @@ void run_sweep(const Opts& o) {
   ExploreOptions eo = explore_options(o);
   auto configs = sweep_configs(eo);
   if (!configs.ok()) std::exit(report_error(configs.error().message));
-  if (!o.accuracy.empty() && !std::filesystem::exists(o.accuracy))
-    std::exit(report_error("accuracy table '" + o.accuracy + "' not found"));
 
   auto evals = evaluate_configs(configs.value(), cost.value(), nullptr, eo);
   std::string note;
@@ -234,11 +239,13 @@ void add_explore_command(CLI::App& app) {
   cmd->add_option("--kernels", o->kernels, "kernel cost profile: tflm-cmsis-nn or tinyops")->capture_default_str();
   cmd->add_option("--jobs", o->jobs, "worker threads (default: all cores)");
   cmd->add_option("--out", o->out, "output directory (default out/explore-<board>)");
-  cmd->add_option("--accuracy", o->accuracy, "accuracy.csv (default ../shared/facts/accuracy.csv next to the source)");
+  cmd->add_option("--accuracy", o->accuracy, "accuracy.csv (default ../shared/facts/accuracy.csv next to the source; 'none' = estimates only)");
   cmd->add_option("--classes", o->classes, "output classes of every model")->capture_default_str();
   cmd->add_flag("--json", o->json, "print the configurations as a JSON list instead of the report");
   cmd->add_flag("--no-plot", o->no_plot, "do not write pareto.png");
   cmd->add_flag("--quiet", o->quiet, "no progress on stderr");
+  cmd->add_flag("--no-listed", o->no_listed,
+                "do not add the configurations listed in accuracy.csv for the swept families to the grid");
   cmd->add_option("--target-accuracy", o->target,
                   "find the board variants (SRAM size x external bandwidth) reaching this top-1 within the budget");
   cmd->add_option("--sram-sizes", o->sram_kb, "SRAM sizes in KB for --target-accuracy")->delimiter(',');

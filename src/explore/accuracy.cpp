@@ -144,8 +144,7 @@ Result<int64_t> AccuracyModel::zoo_macs(const std::string& family, double width,
   return macs;
 }
 
-Result<AccuracyModel> AccuracyModel::from_csv(const std::string& text, const std::string& origin,
-                                              const MacsFn& macs, const std::vector<std::string>& groups) {
+Result<std::vector<AccuracyRow>> parse_accuracy_csv(const std::string& text, const std::string& origin) {
   std::istringstream in(text);
   std::string line;
   int lineno = 0;
@@ -199,16 +198,29 @@ Result<AccuracyModel> AccuracyModel::from_csv(const std::string& text, const std
     rows.push_back(std::move(r));
   }
   if (col.empty()) return Error{origin + ": empty file (expected a header line)"};
-  return fit(std::move(rows), macs, origin, groups);
+  return rows;
 }
 
-Result<AccuracyModel> AccuracyModel::load(const std::string& path, const MacsFn& macs,
-                                          const std::vector<std::string>& groups) {
+Result<std::vector<AccuracyRow>> read_accuracy_csv(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
   if (!f) return Error{"cannot read accuracy table '" + path + "'"};
   std::stringstream ss;
   ss << f.rdbuf();
-  return from_csv(ss.str(), path, macs, groups);
+  return parse_accuracy_csv(ss.str(), path);
+}
+
+Result<AccuracyModel> AccuracyModel::from_csv(const std::string& text, const std::string& origin,
+                                              const MacsFn& macs, const std::vector<std::string>& groups) {
+  auto rows = parse_accuracy_csv(text, origin);
+  if (!rows.ok()) return rows.error();
+  return fit(std::move(rows.value()), macs, origin, groups);
+}
+
+Result<AccuracyModel> AccuracyModel::load(const std::string& path, const MacsFn& macs,
+                                          const std::vector<std::string>& groups) {
+  auto rows = read_accuracy_csv(path);
+  if (!rows.ok()) return rows.error();
+  return fit(std::move(rows.value()), macs, path, groups);
 }
 
 AccuracyModel AccuracyModel::fit(std::vector<AccuracyRow> rows, const MacsFn& macs, const std::string& origin,
@@ -256,8 +268,10 @@ AccuracyModel AccuracyModel::fit(std::vector<AccuracyRow> rows, const MacsFn& ma
   std::vector<std::string> pub_groups;
   for (const Point& p : published)
     if (std::find(pub_groups.begin(), pub_groups.end(), p.group) == pub_groups.end()) pub_groups.push_back(p.group);
-  double sb = 0, sc = 0, sx_min = 0, sx_max = 0;
-  if (!published.empty()) {
+  // Too few figures to pin the shape down (two more than unknowns): the built-in shape.
+  const AccuracyFit& bshape = base.fits_.at("mcunet");
+  double sb = bshape.b, sc = bshape.c, sx_min = bshape.x_min, sx_max = bshape.x_max;
+  if (published.size() >= pub_groups.size() + 4) {
     std::vector<std::vector<double>> a;
     std::vector<double> y;
     sx_min = sx_max = published[0].x;

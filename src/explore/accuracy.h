@@ -4,8 +4,9 @@
 // The fit: top1 = a_g + b_g x + c_g x^2 with x = ln(MACs / 1e6), one group g per family lineage
 // (mobilenet-v1, mobilenet-v2, mobilenet-v3-large, mobilenet-v3-small, mnasnet, proxylessnas,
 // efficientnet-lite, mcunet). Groups with >= kOwnShapeMinPoints figures get their own a, b, c;
-// the others share b, c (fitted jointly over all figures with one intercept per group) and get
-// their own intercept. Outside the x range of the fitted figures the curve continues as a straight
+// the others share b, c (fitted jointly over the figures with published MACs, one intercept per
+// group; the built-in shape when there are fewer than groups + 4 such figures) and get their own
+// intercept. Outside the x range of the fitted figures the curve continues as a straight
 // line with the slope at the edge (never decreasing). Without accuracy.csv a built-in copy of the
 // fitted coefficients is used and every figure is an estimate.
 #pragma once
@@ -33,6 +34,11 @@ struct AccuracyRow {
   double params = 0;        // published parameters (0 = not given)
   std::string source;
 };
+
+// Parses accuracy.csv (header: family,width,resolution,top1_float,top1_int8,macs_m,params_m,source).
+// Errors name the line and column.
+Result<std::vector<AccuracyRow>> parse_accuracy_csv(const std::string& text, const std::string& origin);
+Result<std::vector<AccuracyRow>> read_accuracy_csv(const std::string& path);
 
 struct AccuracyFigure {
   double top1 = 0;

@@ -85,9 +85,16 @@ bool ConfigEval::usable(const std::string& name, double budget_ms) const {
   return s && s->fits && (budget_ms <= 0 || s->latency_ms <= budget_ms);
 }
 
+std::vector<Strategy> all_strategies() {
+  std::vector<Strategy> s;
+  for (Strategy x : {Strategy::Internal, Strategy::External, Strategy::TinyOps}) s.push_back(x);
+  return s;
+}
+
 const std::vector<std::string>& default_families() {
-  static const std::vector<std::string> f = {"mobilenet-v1", "mobilenet-v2", "mobilenet-v3-large", "mnasnet-b1",
-                                             "proxylessnas-mobile", "mcunet-in2", "mcunet-in3", "mcunet-in4"};
+  static const std::vector<std::string> f = {"mobilenet-v1", "mobilenet-v2", "mobilenet-v3-large",
+                                             "mnasnet-b1",   "proxylessnas-mobile", "mcunet-in1",
+                                             "mcunet-in2",   "mcunet-in3",   "mcunet-in4"};
   return f;
 }
 const std::vector<double>& default_widths() {
@@ -221,6 +228,10 @@ std::vector<std::string> accuracy_groups(const std::vector<ExploreConfig>& confi
 
 Result<AccuracyModel> load_accuracy(const std::string& path, const std::vector<ExploreConfig>& configs,
                                     std::string* note) {
+  if (path == "none") {
+    if (note) *note = "accuracy table disabled (--accuracy none): every accuracy is an estimate from the built-in fit";
+    return AccuracyModel::builtin();
+  }
   const std::string p = path.empty() ? default_accuracy_csv() : path;
   if (p.empty()) {
     if (note) *note = "accuracy.csv not found (give --accuracy FILE): every accuracy is an estimate from the built-in fit";
@@ -229,6 +240,15 @@ Result<AccuracyModel> load_accuracy(const std::string& path, const std::vector<E
   auto m = AccuracyModel::load(p, AccuracyModel::zoo_macs, accuracy_groups(configs));
   if (m.ok() && note) *note = "accuracy: " + p;
   return m;
+}
+
+std::vector<ExploreConfig> listed_configs(const std::vector<AccuracyRow>& rows, const std::vector<std::string>& families) {
+  std::vector<ExploreConfig> out;
+  for (const AccuracyRow& r : rows)
+    if (!r.family.empty() && !r.kind.empty() && r.resolution > 0 &&
+        std::find(families.begin(), families.end(), r.family) != families.end())
+      out.push_back({r.family, r.width, r.resolution});
+  return out;
 }
 
 std::function<void(const ExploreProgress&)> stderr_progress(const std::string& label) {

@@ -57,12 +57,15 @@ struct ExploreProgress {
   const ConfigEval* last = nullptr;
 };
 
+// internal, external, tinyops.
+std::vector<Strategy> all_strategies();
+
 struct ExploreOptions {
   std::vector<std::string> families;  // empty = default_families()
   std::vector<double> widths;         // empty = default_widths()
   std::vector<int> resolutions;       // empty = default_resolutions()
-  std::vector<ExploreConfig> extra;   // evaluated as well (e.g. the families' published configs)
-  std::vector<Strategy> strategies = {Strategy::Internal, Strategy::External, Strategy::TinyOps};
+  std::vector<ExploreConfig> extra;   // evaluated as well (e.g. listed_configs of the families)
+  std::vector<Strategy> strategies = all_strategies();
   int classes = 1000;
   int jobs = 0;               // worker threads; 0 = std::thread::hardware_concurrency()
   // Skip configurations whose accuracy is below this before building them (0 = keep all).
@@ -115,9 +118,12 @@ std::optional<size_t> best_within(const std::vector<ConfigEval>& evals, const st
                                   double budget_ms = 0);
 
 // accuracy.csv at `path`, or default_accuracy_csv() when `path` is empty; when that does not exist
-// either, the built-in fit (every figure an estimate) and *note says so. Fits the groups of `configs`.
+// either, or `path` is "none", the built-in fit (every figure an estimate) and *note says so. Fits the groups of `configs`.
 Result<AccuracyModel> load_accuracy(const std::string& path, const std::vector<ExploreConfig>& configs,
                                     std::string* note);
+
+// The configurations listed in accuracy.csv rows (published figures) of the given families.
+std::vector<ExploreConfig> listed_configs(const std::vector<AccuracyRow>& rows, const std::vector<std::string>& families);
 
 // Progress on stderr: a self-overwriting line on a terminal, else about every 10% (and the last).
 std::function<void(const ExploreProgress&)> stderr_progress(const std::string& label);
