@@ -36,15 +36,19 @@ AnyView geometry_of(const PlanView& v) {
   return a;
 }
 
-int32_t scratch_of(const OpModel& m, const ComputeStep& s) {
+}  // namespace
+
+int32_t step_scratch_bytes(const PreparedOp& p, const ComputeStep& s) {
   KernelIO io;
   io.num_inputs = static_cast<int32_t>(s.inputs.size());
   for (size_t i = 0; i < s.inputs.size() && i < static_cast<size_t>(kMaxKernelInputs); ++i)
     io.in[i] = geometry_of(s.inputs[i]);
   if (s.weights.buffer >= 0) io.weights = geometry_of(s.weights);
   io.out = geometry_of(s.output);
-  return kernel_scratch_bytes(m.prep->args, io, s.range);
+  return kernel_scratch_bytes(p.args, io, s.range);
 }
+
+namespace {
 
 PlanView weight_view(const OpModel& m, int buffer, int32_t c0, int32_t cc) {
   const ElemType t = m.prep->weight_type;
@@ -98,7 +102,7 @@ void emit_direct(PlanBuilder& pb, const PlanContext& ctx, const OpModel& m, cons
     s.inputs.push_back(whole_view(homes.buffer[static_cast<size_t>(p.inputs[i])], p.input_types[i], p.input_shapes[i]));
   if (p.weights >= 0) s.weights = whole_view(homes.buffer[static_cast<size_t>(p.weights)], p.weight_type, p.weight_shape);
   s.output = whole_view(homes.buffer[static_cast<size_t>(p.output)], p.output_type, p.output_shape);
-  const int32_t scratch = scratch_of(m, s);
+  const int32_t scratch = step_scratch_bytes(*m.prep, s);
   if (scratch > 0) {
     s.scratch_buffer = pb.add_buffer(fmt::format("scratch_op{}", m.op), BufferKind::Scratch, scratch_memory, scratch);
     s.scratch_bytes = scratch;
@@ -308,7 +312,7 @@ void emit_tiled(PlanBuilder& pb, const PlanContext& ctx, const OpModel& m, const
     } else {
       s.output = whole_view(homes.buffer[static_cast<size_t>(p.output)], p.output_type, m.out_shape);
     }
-    s.scratch_bytes = scratch_of(m, s);
+    s.scratch_bytes = step_scratch_bytes(*m.prep, s);
     scratch_max = std::max(scratch_max, s.scratch_bytes);
     compute_steps.push_back(pb.plan().steps.size());
     pb.compute(std::move(s));

@@ -211,12 +211,15 @@ Status PlanBuilder::finish() {
       }
     }
   }
+  // Weights live for the whole plan; an input from step 0 to its last use (then its bytes may be reused,
+  // as TFLM reuses its input tensor); an output from its first write to the end.
   for (PlanBuffer& b : plan_.buffers) {
-    if (b.kind == BufferKind::Weights || b.kind == BufferKind::Input || b.kind == BufferKind::Output ||
-        b.first_step < 0) {
+    if (b.kind == BufferKind::Weights || b.first_step < 0) {
       b.first_step = 0;
       b.last_step = last;
     }
+    if (b.kind == BufferKind::Input) b.first_step = 0;
+    if (b.kind == BufferKind::Output) b.last_step = last;
   }
   plan_.memories.clear();
   for (const Memory& m : board_.memories) {

@@ -38,7 +38,8 @@ class PlanBuilder {
   // Number of DMA requests dma_copy would issue.
   int64_t transfers_for(int64_t rows, int64_t row_bytes) const;
 
-  // Computes live ranges (from the steps that use each buffer; Weights/Input/Output span the whole plan)
+  // Computes live ranges (from the steps that use each buffer; Weights span the whole plan, Input buffers
+  // start at step 0, Output buffers end at the last step)
   // and offsets (assign_offsets per memory), then fills Plan::memories with every board memory.
   Status finish();
 

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "plan/arena.h"
+#include "plan/fusion.h"
 #include "plan/planner_internal.h"
 
 namespace tinyops {
@@ -48,7 +49,9 @@ int64_t default_sram_budget(const Board& board) {
 namespace {
 
 // Home buffers of every activation tensor in `memory` (kinds Input/Output for the graph's ends).
-Homes activation_homes(PlanBuilder& pb, const Graph& g, const std::vector<std::string>& memory_of_tensor) {
+// `skip`: tensors that never exist whole (intermediates of fused chains).
+Homes activation_homes(PlanBuilder& pb, const Graph& g, const std::vector<std::string>& memory_of_tensor,
+                       const std::vector<bool>& skip = {}) {
   Homes h;
   h.buffer.assign(g.tensors.size(), -1);
   std::vector<bool> is_in(g.tensors.size(), false), is_out(g.tensors.size(), false);
@@ -56,6 +59,7 @@ Homes activation_homes(PlanBuilder& pb, const Graph& g, const std::vector<std::s
   for (int id : g.outputs) is_out[static_cast<size_t>(id)] = true;
   for (const LiveRange& r : activation_live_ranges(g)) {
     const size_t t = static_cast<size_t>(r.tensor);
+    if (t < skip.size() && skip[t]) continue;
     const BufferKind kind = is_in[t] ? BufferKind::Input : is_out[t] ? BufferKind::Output : BufferKind::Activation;
     h.buffer[t] = pb.add_buffer(tensor_label(g, r.tensor), kind, memory_of_tensor[t],
                                 std::max<int64_t>(static_cast<int64_t>(r.bytes), 1), r.tensor);
@@ -118,31 +122,50 @@ std::string peak_description(const Graph& g) {
   return s + " live";
 }
 
+// Every tensor in the SRAM, weights in the internal flash. Where whole tensors exceed the budget,
+// chains of ops are fused (fusion.h) until the live bytes fit; the offsets are then assigned and, if
+// fragmentation still overflows, the fusion target is lowered and the plan made again.
 Result<Plan> plan_internal(PlanContext& ctx) {
   const Board& b = ctx.board;
   const Memory* sram = b.sram();
   const Memory* flash = b.internal_flash();
   if (!flash) return Error{fmt::format("internal strategy: board '{}' has no internal flash role for the weights", b.name)};
-  PlanBuilder pb(b);
   std::vector<std::string> mem(ctx.g.tensors.size(), sram->name);
   for (size_t t = 0; t < mem.size(); ++t)
     if (ctx.g.tensors[t].is_constant()) mem[t] = flash->name;
-  Homes homes = activation_homes(pb, ctx.g, mem);
-  weight_homes(pb, ctx, homes, mem);
-  for (const OpModel& m : ctx.models) {
-    OpPlan summary;
-    emit_direct(pb, ctx, m, homes, sram->name, &summary);
-    pb.plan().ops.push_back(summary);
+  int64_t target = ctx.sram_budget;
+  Plan plan;
+  int64_t sram_used = 0;
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    const std::vector<Chain> chains = choose_chains(ctx, target);
+    std::vector<bool> intermediate(ctx.g.tensors.size(), false);
+    for (const Chain& c : chains)
+      for (int op = c.first; op < c.last; ++op)
+        intermediate[static_cast<size_t>(ctx.prepared[static_cast<size_t>(op)].output)] = true;
+    PlanBuilder pb(b);
+    Homes homes = activation_homes(pb, ctx.g, mem, intermediate);
+    weight_homes(pb, ctx, homes, mem);
+    for (const Chain& c : chains) {
+      if (c.first == c.last) {
+        OpPlan summary;
+        emit_direct(pb, ctx, ctx.models[static_cast<size_t>(c.first)], homes, sram->name, &summary);
+        pb.plan().ops.push_back(summary);
+      } else {
+        emit_chain(pb, ctx, c, homes, sram->name, &pb.plan().ops);
+      }
+    }
+    set_io_buffers(pb.plan(), ctx.g, homes);
+    Status st = pb.finish();
+    if (!st.ok()) return st.error();
+    plan = std::move(pb.plan());
+    sram_used = use_of(plan, sram->name)->used;
+    if (sram_used <= ctx.sram_budget) break;
+    target -= std::max<int64_t>(sram_used - ctx.sram_budget, ctx.cp.alignment) * (attempt + 1);
   }
-  set_io_buffers(pb.plan(), ctx.g, homes);
-  Status st = pb.finish();
-  if (!st.ok()) return st.error();
-  Plan& plan = pb.plan();
   std::vector<std::string> errors;
-  const int64_t sram_used = use_of(plan, sram->name)->used;
   if (sram_used > ctx.sram_budget)
-    errors.push_back(fmt::format("memory '{}' ({}) overflows by {} bytes: activations and scratch need {} bytes, the SRAM "
-                                 "budget is {} bytes; {}",
+    errors.push_back(fmt::format("memory '{}' ({}) overflows by {} bytes: activations and scratch need {} bytes (with "
+                                 "fused row-tiled chains), the SRAM budget is {} bytes; whole tensors {}",
                                  sram->name, memory_kind_name(sram->kind), sram_used - ctx.sram_budget, sram_used,
                                  ctx.sram_budget, peak_description(ctx.g)));
   const int64_t weights = total_weight_bytes(ctx);
@@ -157,7 +180,7 @@ Result<Plan> plan_internal(PlanContext& ctx) {
     for (size_t i = 0; i < errors.size(); ++i) msg += (i ? "; and " : "") + errors[i];
     return Error{msg};
   }
-  return std::move(plan);
+  return plan;
 }
 
 Result<Plan> plan_external(PlanContext& ctx) {

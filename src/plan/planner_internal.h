@@ -33,6 +33,9 @@ bool is_external(const Memory& m);  // sdram / qspi-flash
 std::string tensor_label(const Graph& g, int tensor);
 std::string op_label(const Graph& g, int op);  // "op 3 (CONV_2D)"
 
+// kernel_scratch_bytes for a compute step's views and range.
+int32_t step_scratch_bytes(const PreparedOp& p, const ComputeStep& s);
+
 // One compute over whole tensors where they live (plus a scratch buffer in `scratch_memory`).
 void emit_direct(PlanBuilder& pb, const PlanContext& ctx, const OpModel& m, const Homes& homes,
                  const std::string& scratch_memory, OpPlan* summary);

@@ -158,15 +158,11 @@ Status TinyPlanner::place_activations(int64_t budget) {
   st_.size.assign(nt, 0);
   st_.res_bytes.assign(static_cast<size_t>(nops), 0);
   st_.cycles.assign(static_cast<size_t>(nops), 0);
-  std::vector<bool> is_io(nt, false);
-  for (int id : g_.inputs) is_io[static_cast<size_t>(id)] = true;
-  for (int id : g_.outputs) is_io[static_cast<size_t>(id)] = true;
   std::vector<int> candidates;
   for (const LiveRange& r : activation_live_ranges(g_)) {
     const size_t t = static_cast<size_t>(r.tensor);
-    // Graph inputs and outputs keep their buffers for the whole plan.
-    st_.first[t] = is_io[t] ? 0 : r.first_op;
-    st_.last[t] = is_io[t] ? nops - 1 : r.last_op;
+    st_.first[t] = r.first_op;  // graph inputs: 0; graph outputs: the last op
+    st_.last[t] = r.last_op;
     st_.size[t] = round_up(static_cast<int64_t>(r.bytes), ctx_.cp.alignment);
     candidates.push_back(r.tensor);
   }
