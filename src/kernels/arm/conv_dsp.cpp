@@ -436,9 +436,9 @@ bool conv2d(const ConvParams& p, const KernelIO& io, OutRange r, void* scratch, 
                   nullptr};
   const bool fast = fast_requant_ok(p, r, c.K);
   const bool full = p.act_min <= -128 && p.act_max >= 127;
+  // The general requantization is rare (huge biases or left shifts): one instantiation for it.
   if (fast && full) conv_rows<true, true>(c, in, w, out, r, scratch);
   else if (fast) conv_rows<true, false>(c, in, w, out, r, scratch);
-  else if (full) conv_rows<false, true>(c, in, w, out, r, scratch);
   else conv_rows<false, false>(c, in, w, out, r, scratch);
   *st = KernelStatus::Ok;
   return true;
@@ -506,7 +506,6 @@ bool fully_connected(const ConvParams& p, const KernelIO& io, OutRange r, Kernel
   const bool full = p.act_min <= -128 && p.act_max >= 127;
   if (fast && full) fc_rows<true, true>(p, in, w, out, r, I);
   else if (fast) fc_rows<true, false>(p, in, w, out, r, I);
-  else if (full) fc_rows<false, true>(p, in, w, out, r, I);
   else fc_rows<false, false>(p, in, w, out, r, I);
   *st = KernelStatus::Ok;
   return true;
@@ -769,13 +768,10 @@ bool depthwise(const ConvParams& p, const KernelIO& io, OutRange r, KernelStatus
   if (M == 1) {
     if (fast && full) dw_rows<true, true, false>(p, in, w, out, r);
     else if (fast) dw_rows<true, false, false>(p, in, w, out, r);
-    else if (full) dw_rows<false, true, false>(p, in, w, out, r);
     else dw_rows<false, false, false>(p, in, w, out, r);
   } else {
-    if (fast && full) dw_rows<true, true, true>(p, in, w, out, r);
-    else if (fast) dw_rows<true, false, true>(p, in, w, out, r);
-    else if (full) dw_rows<false, true, true>(p, in, w, out, r);
-    else dw_rows<false, false, true>(p, in, w, out, r);
+    // Depth multipliers of 4k are rare (first layers): the general requantization only.
+    dw_rows<false, false, true>(p, in, w, out, r);
   }
   *st = KernelStatus::Ok;
   return true;
