@@ -279,6 +279,66 @@ TINYOPS_INLINE void dw_mac_off(int32_t* __restrict acc, const int8_t* __restrict
 
 }  // namespace
 
+namespace {
+
+constexpr int32_t kDwMaxTaps = 64;
+
+// P interior pixels (depth multiplier 1, every tap inside the input), 16 channels per register block:
+// acc_p[j] = bias_sums[c] + sum_taps x_p[c] * w[c]; the accumulators stay in registers across taps.
+template <int P>
+TINYOPS_INLINE void dw_interior(const int8_t* const* xb, const int8_t* wb, const int32_t* tap_in, const int32_t* tap_w,
+                                int32_t taps, int32_t c0, int32_t len, const ConvParams& p, int8_t* const* o,
+                                int32_t out_step) {
+  int32_t j0 = 0;
+  for (; j0 + 16 <= len; j0 += 16) {
+    int32_t a[P][16];
+    for (int q = 0; q < P; ++q)
+      for (int j = 0; j < 16; ++j) a[q][j] = p.bias_sums[c0 + j0 + j];
+    for (int32_t t = 0; t < taps; ++t) {
+      const int8_t* wv = wb + tap_w[t] + j0;
+      for (int q = 0; q < P; ++q) {
+        const int8_t* xv = xb[q] + tap_in[t] + j0;
+        for (int j = 0; j < 16; ++j) a[q][j] += static_cast<int16_t>(xv[j]) * static_cast<int16_t>(wv[j]);
+      }
+    }
+    for (int q = 0; q < P; ++q)
+      requant_block(a[q], p.multiplier + c0 + j0, p.shift + c0 + j0, 16, p.output_offset, p.act_min, p.act_max,
+                    o[q] + j0 * out_step, out_step);
+  }
+  if (j0 + 8 <= len) {
+    int32_t a[P][8];
+    for (int q = 0; q < P; ++q)
+      for (int j = 0; j < 8; ++j) a[q][j] = p.bias_sums[c0 + j0 + j];
+    for (int32_t t = 0; t < taps; ++t) {
+      const int8_t* wv = wb + tap_w[t] + j0;
+      for (int q = 0; q < P; ++q) {
+        const int8_t* xv = xb[q] + tap_in[t] + j0;
+        for (int j = 0; j < 8; ++j) a[q][j] += static_cast<int16_t>(xv[j]) * static_cast<int16_t>(wv[j]);
+      }
+    }
+    for (int q = 0; q < P; ++q)
+      requant_block(a[q], p.multiplier + c0 + j0, p.shift + c0 + j0, 8, p.output_offset, p.act_min, p.act_max,
+                    o[q] + j0 * out_step, out_step);
+    j0 += 8;
+  }
+  if (j0 < len) {
+    const int32_t rest = len - j0;
+    int32_t a[16];
+    for (int q = 0; q < P; ++q) {
+      for (int32_t j = 0; j < rest; ++j) a[j] = p.bias_sums[c0 + j0 + j];
+      for (int32_t t = 0; t < taps; ++t) {
+        const int8_t* wv = wb + tap_w[t] + j0;
+        const int8_t* xv = xb[q] + tap_in[t] + j0;
+        for (int32_t j = 0; j < rest; ++j) a[j] += static_cast<int16_t>(xv[j]) * static_cast<int16_t>(wv[j]);
+      }
+      requant_block(a, p.multiplier + c0 + j0, p.shift + c0 + j0, rest, p.output_offset, p.act_min, p.act_max,
+                    o[q] + j0 * out_step, out_step);
+    }
+  }
+}
+
+}  // namespace
+
 TINYOPS_HOT KernelStatus depthwise_conv2d_s8(const ConvParams& p, const KernelIO& io, OutRange r) {
   const AnyView& iv = io.in[0];
   const AnyView& wv = io.weights;
@@ -312,6 +372,15 @@ TINYOPS_HOT KernelStatus depthwise_conv2d_s8(const ConvParams& p, const KernelIO
   const int16_t off = static_cast<int16_t>(p.input_offset);
   constexpr int32_t kChunk = 256;
   int32_t acc[kChunk];
+  // Fast interior path: element offsets of every tap in the input and weight views.
+  int32_t tap_in[kDwMaxTaps], tap_w[kDwMaxTaps];
+  const bool fast = M == 1 && KH * KW <= kDwMaxTaps && out.stride_c == 1;
+  if (fast)
+    for (int32_t ky = 0; ky < KH; ++ky)
+      for (int32_t kx = 0; kx < KW; ++kx) {
+        tap_in[ky * KW + kx] = ky * p.dilation_h * in.stride_h + kx * p.dilation_w * in.stride_w;
+        tap_w[ky * KW + kx] = ky * w.stride_h + kx * w.stride_w;
+      }
 
   for (int32_t n = 0; n < os.n; ++n) {
     for (int32_t oy = r.y_begin; oy < r.y_end; ++oy) {
@@ -323,6 +392,22 @@ TINYOPS_HOT KernelStatus depthwise_conv2d_s8(const ConvParams& p, const KernelIO
         int32_t kx0, kx1;
         valid_taps(ix0, p.dilation_w, KW, IW, &kx0, &kx1);
         const bool interior = ky0 == 0 && ky1 == KH && kx0 == 0 && kx1 == KW && p.bias_sums != nullptr;
+        if (interior && fast) {
+          // Two pixels at once when the next one is interior too.
+          const int32_t ix1 = ix0 + p.stride_w;
+          const bool pair = ox + 1 < OW && ix1 + (KW - 1) * p.dilation_w < IW;
+          const int8_t* xb[2] = {in.at(n, iy0, ix0, r.c_begin), pair ? in.at(n, iy0, ix1, r.c_begin) : nullptr};
+          int8_t* ob[2] = {out.at(n, oy, ox, r.c_begin), pair ? out.at(n, oy, ox + 1, r.c_begin) : nullptr};
+          const int8_t* wb = w.at(0, 0, 0, r.c_begin);
+          const int32_t len = r.c_end - r.c_begin;
+          if (pair) {
+            dw_interior<2>(xb, wb, tap_in, tap_w, KH * KW, r.c_begin, len, p, ob, out.stride_c);
+            ++ox;
+          } else {
+            dw_interior<1>(xb, wb, tap_in, tap_w, KH * KW, r.c_begin, len, p, ob, out.stride_c);
+          }
+          continue;
+        }
         int8_t* o = out.at(n, oy, ox, r.c_begin);
         for (int32_t c0 = r.c_begin; c0 < r.c_end; c0 += kChunk) {
           const int32_t len = min_i32(kChunk, r.c_end - c0);
@@ -345,9 +430,16 @@ TINYOPS_HOT KernelStatus depthwise_conv2d_s8(const ConvParams& p, const KernelIO
                 else
                   dw_mac_off(acc, xp, wp, len, off);
               } else {
+                // Output channel c reads input channel c / M: walk both without dividing.
+                const int8_t* xp = in.at(n, iy, ix, c0 / M);
+                const int32_t add = interior ? 0 : off;
+                int32_t m = c0 % M, k = 0;
                 for (int32_t j = 0; j < len; ++j) {
-                  const int32_t x = *in.at(n, iy, ix, (c0 + j) / M);
-                  acc[j] += (interior ? x : x + off) * wp[j];
+                  acc[j] += (xp[k] + add) * wp[j];
+                  if (++m == M) {
+                    m = 0;
+                    k += in.stride_c;
+                  }
                 }
               }
             }
