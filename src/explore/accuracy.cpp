@@ -64,7 +64,7 @@ std::string zoo_family_of(const std::string& csv_family) {
 }
 
 struct Point {
-  std::string group;
+  std::string group, family;
   double x = 0, y = 0;
 };
 
@@ -259,9 +259,9 @@ AccuracyModel AccuracyModel::fit(std::vector<AccuracyRow> rows, const MacsFn& ma
       }
       x_macs = static_cast<double>(mm.value());
     } else {
-      published.push_back({g, std::log(x_macs / 1e6), r.top1});
+      published.push_back({g, r.family, std::log(x_macs / 1e6), r.top1});
     }
-    pts[g].push_back({g, std::log(x_macs / 1e6), r.top1});
+    pts[g].push_back({g, r.family, std::log(x_macs / 1e6), r.top1});
   }
 
   // Shared shape: y = a_g + b x + c x^2 over the published-MACs figures, one intercept per group.
@@ -316,11 +316,23 @@ AccuracyModel AccuracyModel::fit(std::vector<AccuracyRow> rows, const MacsFn& ma
     }
     f.rms = std::sqrt(e2 / static_cast<double>(ps.size()));
     m.fits_[g] = f;
+    // Families sharing a group (mcunet-in0..in4, mnasnet-b1/a1, ...): each one's curve is shifted
+    // through its own figures.
+    std::map<std::string, std::pair<double, int>> res;
+    for (const Point& p : ps) {
+      res[p.family].first += p.y - f.predict(std::exp(p.x) * 1e6);
+      ++res[p.family].second;
+    }
+    if (res.size() > 1 || ps[0].family != g)
+      for (const auto& [fam, r] : res)
+        if (std::abs(r.first / r.second) > 1e-6) m.family_offsets_[fam] = r.first / r.second;
   }
   // Groups without a figure of their own: the built-in coefficients.
   for (const auto& [g, f] : base.fits_)
     if (!m.fits_.count(g)) {
       m.fits_[g] = f;
+      for (const auto& [fam, off] : base.family_offsets_)
+        if (accuracy_group(fam) == g) m.family_offsets_[fam] = off;
       if (skipped_no_macs.count(g))
         m.notes_.push_back(fmt::format("group {}: not fitted ({} rows without MACs, group not requested); built-in "
                                        "coefficients", g, skipped_no_macs[g]));
@@ -345,10 +357,15 @@ std::optional<AccuracyFigure> AccuracyModel::lookup(const std::string& family, d
   return std::nullopt;
 }
 
+double AccuracyModel::family_offset(const std::string& family) const {
+  auto it = family_offsets_.find(family);
+  return it == family_offsets_.end() ? 0.0 : it->second;
+}
+
 std::optional<double> AccuracyModel::estimate(const std::string& family, double macs) const {
   auto it = fits_.find(accuracy_group(family));
   if (it == fits_.end()) return std::nullopt;
-  return it->second.predict(macs);
+  return std::clamp(it->second.predict(macs) + family_offset(family), 0.0, 100.0);
 }
 
 AccuracyFigure AccuracyModel::accuracy(const std::string& family, double width, int resolution, double macs) const {
@@ -362,12 +379,14 @@ AccuracyFigure AccuracyModel::accuracy(const std::string& family, double width, 
     return fig;
   }
   const AccuracyFit& f = it->second;
-  fig.top1 = f.predict(macs);
+  fig.top1 = *estimate(family, macs);
+  const double off = family_offset(family);
+  const std::string shift = off != 0 ? fmt::format(", {} offset {:+.1f}", family, off) : "";
   if (!has_data_)
-    fig.source = fmt::format("estimate: built-in {} fit of top-1 vs ln MACs (accuracy.csv not loaded)", f.group);
+    fig.source = fmt::format("estimate: built-in {} fit of top-1 vs ln MACs{} (accuracy.csv not loaded)", f.group, shift);
   else
-    fig.source = fmt::format("estimate: {} fit of top-1 vs ln MACs ({} figure{}, {} shape, rms {:.1f})", f.group,
-                             f.points, f.points == 1 ? "" : "s", f.own_shape ? "own" : "shared", f.rms);
+    fig.source = fmt::format("estimate: {} fit of top-1 vs ln MACs ({} figure{}, {} shape, rms {:.1f}{})", f.group,
+                             f.points, f.points == 1 ? "" : "s", f.own_shape ? "own" : "shared", f.rms, shift);
   return fig;
 }
 
@@ -377,6 +396,7 @@ std::string AccuracyModel::fit_table() const {
   for (const auto& [g, f] : fits_)
     s += fmt::format("{:<20} {:>6} {:>6} {:>9.3f} {:>9.4f} {:>9.5f} {:>8.1f}..{:<8.1f} {:>6.2f}\n", g, f.points,
                      f.own_shape ? "own" : "shared", f.a, f.b, f.c, std::exp(f.x_min), std::exp(f.x_max), f.rms);
+  for (const auto& [fam, off] : family_offsets_) s += fmt::format("  offset of {}: {:+.2f}\n", fam, off);
   return s;
 }
 
@@ -385,6 +405,8 @@ std::string AccuracyModel::fit_cpp() const {
   for (const auto& [g, f] : fits_)
     s += fmt::format("      {{\"{}\", {:.6f}, {:.6f}, {:.6f}, {:.6f}, {:.6f}, {}, {}, {:.4f}}},\n", g, f.a, f.b, f.c,
                      f.x_min, f.x_max, f.points, f.own_shape ? "true" : "false", f.rms);
+  s += "  // family offsets\n";
+  for (const auto& [fam, off] : family_offsets_) s += fmt::format("      {{\"{}\", {:.6f}}},\n", fam, off);
   return s;
 }
 
@@ -408,8 +430,13 @@ AccuracyModel AccuracyModel::builtin() {
       {"mobilenet-v3-small", 22.406809, 13.610021, -0.722793, 1.856298, 6.366470, 2, false, 1.8408},
       {"proxylessnas", 15.212967, 13.610021, -0.722793, 1.856298, 6.366470, 1, false, 0.0000},
   };
+  static const std::pair<const char*, double> kOffsets[] = {
+      {"mcunet-in0", -0.036162}, {"mcunet-in1", 2.237377},  {"mcunet-in2", -1.843548},
+      {"mcunet-in3", -1.784348}, {"mcunet-in4", 1.426680},
+  };
   AccuracyModel m;
   m.origin_ = "built-in";
+  for (const auto& [fam, off] : kOffsets) m.family_offsets_[fam] = off;
   for (const B& b : kBuiltin) {
     AccuracyFit f;
     f.group = b.group, f.a = b.a, f.b = b.b, f.c = b.c, f.x_min = b.x_min, f.x_max = b.x_max;

@@ -7,7 +7,9 @@
 // the others share b, c (fitted jointly over the figures with published MACs, one intercept per
 // group; the built-in shape when there are fewer than groups + 4 such figures) and get their own
 // intercept. Outside the x range of the fitted figures the curve continues as a straight
-// line with the slope at the edge (never decreasing). Without accuracy.csv a built-in copy of the
+// line with the slope at the edge (never decreasing). When a group holds several families (mcunet-in0..
+// in4, mnasnet-b1/a1, efficientnet-lite0..4), a family with figures of its own is shifted by their
+// mean residual, so its curve passes through them. Without accuracy.csv a built-in copy of the
 // fitted coefficients is used and every figure is an estimate.
 #pragma once
 #include <cstdint>
@@ -98,6 +100,10 @@ class AccuracyModel {
   const std::string& origin() const { return origin_; }
   const std::vector<AccuracyRow>& rows() const { return rows_; }
   const std::map<std::string, AccuracyFit>& fits() const { return fits_; }
+  // Shift of a family's curve from its group's (mean residual of its own figures; 0 when none or
+  // when the family is its group's only one).
+  double family_offset(const std::string& family) const;
+  const std::map<std::string, double>& family_offsets() const { return family_offsets_; }
   // Rows used as figures and rows skipped, with the reason.
   std::vector<std::string> notes() const { return notes_; }
   // The fits as a table (group, points, a, b, c, range, rms) and as C++ initialisers (for builtin()).
@@ -112,6 +118,7 @@ class AccuracyModel {
   std::string origin_;
   std::vector<AccuracyRow> rows_;
   std::map<std::string, AccuracyFit> fits_;
+  std::map<std::string, double> family_offsets_;
   std::vector<std::string> notes_;
 };
 

@@ -149,6 +149,22 @@ TEST_CASE("a family with enough figures gets its own quadratic in ln MACs, conti
   CHECK(g.b == doctest::Approx(12).epsilon(1e-4));
   CHECK(*m2.estimate("mnasnet-a1", one.macs) == doctest::Approx(60).epsilon(1e-6));
   CHECK_FALSE(m2.estimate("no-such-family", 1e8).has_value());
+  // Two families of one group, 1 point above and 1 point below the shared curve: the group's
+  // curve goes between them and each family is shifted through its own figure.
+  AccuracyRow in1 = rows[1], in4 = rows[5];
+  in1.csv_family = "mcunet_in1", in1.family = "mcunet-in1", in1.top1 += 1;
+  in4.csv_family = "mcunet_in4", in4.family = "mcunet-in4", in4.top1 -= 1;
+  rows.push_back(in1);
+  rows.push_back(in4);
+  auto m3 = AccuracyModel::fit(rows, nullptr, "syn");
+  CHECK(m3.family_offset("mcunet-in1") > 0.5);
+  CHECK(m3.family_offset("mcunet-in4") < -0.5);
+  CHECK(*m3.estimate("mcunet-in1", in1.macs) == doctest::Approx(in1.top1).epsilon(1e-6));
+  CHECK(*m3.estimate("mcunet-in4", in4.macs) == doctest::Approx(in4.top1).epsilon(1e-6));
+  // A family without figures (in2) follows the group curve.
+  CHECK(*m3.estimate("mcunet-in2", in1.macs) ==
+        doctest::Approx(in1.top1 - m3.family_offset("mcunet-in1")).epsilon(1e-6));
+  CHECK(m3.accuracy("mcunet-in4", 2.0, 224, in4.macs).source.find(", mcunet-in4 offset -") != std::string::npos);
 }
 
 TEST_CASE("without accuracy.csv every figure is a labelled estimate from the built-in fit") {
@@ -206,6 +222,13 @@ TEST_CASE("the real accuracy.csv: listed figures, and the built-in coefficients 
     CHECK(bf.points == f.points);
     for (double macs : {5e6, 30e6, 100e6, 400e6, 2000e6}) CHECK(bf.predict(macs) == doctest::Approx(f.predict(macs)).epsilon(1e-4));
   }
+  REQUIRE(b.family_offsets().size() == m->family_offsets().size());
+  for (const auto& [fam, off] : m->family_offsets()) CHECK(b.family_offset(fam) == doctest::Approx(off).epsilon(1e-4));
+  // MCUNet in0..in4 share a curve, each shifted through its own figure (in4 lies 1.4 points above).
+  CHECK(m->family_offset("mcunet-in4") == doctest::Approx(1.43).epsilon(0.01));
+  CHECK(*m->estimate("mcunet-in4", 125.9e6) == doctest::Approx(68.0).epsilon(1e-6));
+  CHECK(*m->estimate("mcunet-in0", 6.4e6) == doctest::Approx(40.4).epsilon(1e-6));
+  CHECK(m->family_offset("mobilenet-v2") == 0);
   // Residuals stay small: the fit describes the figures (percentage points).
   CHECK(m->fits().at("mobilenet-v2").rms < 1.0);
   CHECK(m->fits().at("mobilenet-v1").rms < 1.5);
