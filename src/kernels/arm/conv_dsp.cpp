@@ -623,6 +623,187 @@ TINYOPS_INLINE void dw4_3x3_run(const int8_t* x, int32_t sw, int32_t sh, const w
 #undef TINYOPS_DW_ASM_TAP
 }
 
+// A run of n >= 1 interior pixels of a KxK depthwise (K = 5 or 7, any stride), fully unrolled:
+// acc[4i..4i+3] (pre-set to the biases) += the K*K taps of pixel i; x = element (iy0, ix0, c) of
+// pixel 0; sw/sh = column/row steps, dx = step between pixels (bytes). 8 instructions per tap.
+#define TINYOPS_DW_ASM_TAP(addr, woff)              \
+  "ldr    %[v], " addr "\n\t"                      \
+  "sxtab16 %[xo], %[off2], %[v], ror #8\n\t"       \
+  "sxtab16 %[v], %[off2], %[v]\n\t"                \
+  "ldrd   %[we], %[wo], [%[ww], #" woff "]\n\t"     \
+  "smlabb %[a0], %[v], %[we], %[a0]\n\t"           \
+  "smlatt %[a2], %[v], %[we], %[a2]\n\t"           \
+  "smlabb %[a1], %[xo], %[wo], %[a1]\n\t"          \
+  "smlatt %[a3], %[xo], %[wo], %[a3]\n\t"
+template <int K>
+void dw4_kxk_run(const int8_t* x, int32_t sw, int32_t sh, int32_t dx, const word_t* ww, uint32_t off2, int32_t* acc,
+                 int32_t n) {
+  constexpr int32_t adv = (K - 1) / 3;  // advances of 3 columns per row
+  const int32_t rstep = sh - adv * 3 * sw;
+  int32_t back = (K - 1) * sh + adv * 3 * sw - dx;  // rewind from the last row to the next pixel
+  int32_t a0, a1, a2, a3;
+  uint32_t v, xo, we, wo;
+  int32_t count = n;
+  if (K == 5) {
+    __asm__ volatile(
+      "1:\n\t"
+      "ldrd   %[a0], %[a1], [%[acc]]\n\t"
+      "ldrd   %[a2], %[a3], [%[acc], #8]\n\t"
+      TINYOPS_DW_ASM_TAP("[%[x]]", "0")
+      TINYOPS_DW_ASM_TAP("[%[x], %[sw]]", "8")
+      TINYOPS_DW_ASM_TAP("[%[x], %[sw], lsl #1]", "16")
+      "add    %[x], %[x], %[sw], lsl #1\n\t"
+      "add    %[x], %[x], %[sw]\n\t"
+      TINYOPS_DW_ASM_TAP("[%[x]]", "24")
+      TINYOPS_DW_ASM_TAP("[%[x], %[sw]]", "32")
+      "add    %[x], %[x], %[rstep]\n\t"
+      TINYOPS_DW_ASM_TAP("[%[x]]", "40")
+      TINYOPS_DW_ASM_TAP("[%[x], %[sw]]", "48")
+      TINYOPS_DW_ASM_TAP("[%[x], %[sw], lsl #1]", "56")
+      "add    %[x], %[x], %[sw], lsl #1\n\t"
+      "add    %[x], %[x], %[sw]\n\t"
+      TINYOPS_DW_ASM_TAP("[%[x]]", "64")
+      TINYOPS_DW_ASM_TAP("[%[x], %[sw]]", "72")
+      "add    %[x], %[x], %[rstep]\n\t"
+      TINYOPS_DW_ASM_TAP("[%[x]]", "80")
+      TINYOPS_DW_ASM_TAP("[%[x], %[sw]]", "88")
+      TINYOPS_DW_ASM_TAP("[%[x], %[sw], lsl #1]", "96")
+      "add    %[x], %[x], %[sw], lsl #1\n\t"
+      "add    %[x], %[x], %[sw]\n\t"
+      TINYOPS_DW_ASM_TAP("[%[x]]", "104")
+      TINYOPS_DW_ASM_TAP("[%[x], %[sw]]", "112")
+      "add    %[x], %[x], %[rstep]\n\t"
+      TINYOPS_DW_ASM_TAP("[%[x]]", "120")
+      TINYOPS_DW_ASM_TAP("[%[x], %[sw]]", "128")
+      TINYOPS_DW_ASM_TAP("[%[x], %[sw], lsl #1]", "136")
+      "add    %[x], %[x], %[sw], lsl #1\n\t"
+      "add    %[x], %[x], %[sw]\n\t"
+      TINYOPS_DW_ASM_TAP("[%[x]]", "144")
+      TINYOPS_DW_ASM_TAP("[%[x], %[sw]]", "152")
+      "add    %[x], %[x], %[rstep]\n\t"
+      TINYOPS_DW_ASM_TAP("[%[x]]", "160")
+      TINYOPS_DW_ASM_TAP("[%[x], %[sw]]", "168")
+      TINYOPS_DW_ASM_TAP("[%[x], %[sw], lsl #1]", "176")
+      "add    %[x], %[x], %[sw], lsl #1\n\t"
+      "add    %[x], %[x], %[sw]\n\t"
+      TINYOPS_DW_ASM_TAP("[%[x]]", "184")
+      TINYOPS_DW_ASM_TAP("[%[x], %[sw]]", "192")
+      "ldr    %[v], %[back]\n\t"
+      "sub    %[x], %[x], %[v]\n\t"
+      "strd   %[a0], %[a1], [%[acc]], #8\n\t"
+      "strd   %[a2], %[a3], [%[acc]], #8\n\t"
+      "ldr    %[v], %[count]\n\t"
+      "subs   %[v], %[v], #1\n\t"
+      "str    %[v], %[count]\n\t"
+      "bne    1b\n\t"
+      : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [v] "=&r"(v), [xo] "=&r"(xo),
+        [we] "=&r"(we), [wo] "=&r"(wo), [x] "+r"(x), [acc] "+r"(acc), [count] "+m"(count)
+      : [sw] "r"(sw), [rstep] "r"(rstep), [ww] "r"(ww), [off2] "r"(off2), [back] "m"(back)
+      : "cc", "memory");
+  } else {
+    __asm__ volatile(
+      "1:\n\t"
+      "ldrd   %[a0], %[a1], [%[acc]]\n\t"
+      "ldrd   %[a2], %[a3], [%[acc], #8]\n\t"
+      TINYOPS_DW_ASM_TAP("[%[x]]", "0")
+      TINYOPS_DW_ASM_TAP("[%[x], %[sw]]", "8")
+      TINYOPS_DW_ASM_TAP("[%[x], %[sw], lsl #1]", "16")
+      "add    %[x], %[x], %[sw], lsl #1\n\t"
+      "add    %[x], %[x], %[sw]\n\t"
+      TINYOPS_DW_ASM_TAP("[%[x]]", "24")
+      TINYOPS_DW_ASM_TAP("[%[x], %[sw]]", "32")
+      TINYOPS_DW_ASM_TAP("[%[x], %[sw], lsl #1]", "40")
+      "add    %[x], %[x], %[sw], lsl #1\n\t"
+      "add    %[x], %[x], %[sw]\n\t"
+      TINYOPS_DW_ASM_TAP("[%[x]]", "48")
+      "add    %[x], %[x], %[rstep]\n\t"
+      TINYOPS_DW_ASM_TAP("[%[x]]", "56")
+      TINYOPS_DW_ASM_TAP("[%[x], %[sw]]", "64")
+      TINYOPS_DW_ASM_TAP("[%[x], %[sw], lsl #1]", "72")
+      "add    %[x], %[x], %[sw], lsl #1\n\t"
+      "add    %[x], %[x], %[sw]\n\t"
+      TINYOPS_DW_ASM_TAP("[%[x]]", "80")
+      TINYOPS_DW_ASM_TAP("[%[x], %[sw]]", "88")
+      TINYOPS_DW_ASM_TAP("[%[x], %[sw], lsl #1]", "96")
+      "add    %[x], %[x], %[sw], lsl #1\n\t"
+      "add    %[x], %[x], %[sw]\n\t"
+      TINYOPS_DW_ASM_TAP("[%[x]]", "104")
+      "add    %[x], %[x], %[rstep]\n\t"
+      TINYOPS_DW_ASM_TAP("[%[x]]", "112")
+      TINYOPS_DW_ASM_TAP("[%[x], %[sw]]", "120")
+      TINYOPS_DW_ASM_TAP("[%[x], %[sw], lsl #1]", "128")
+      "add    %[x], %[x], %[sw], lsl #1\n\t"
+      "add    %[x], %[x], %[sw]\n\t"
+      TINYOPS_DW_ASM_TAP("[%[x]]", "136")
+      TINYOPS_DW_ASM_TAP("[%[x], %[sw]]", "144")
+      TINYOPS_DW_ASM_TAP("[%[x], %[sw], lsl #1]", "152")
+      "add    %[x], %[x], %[sw], lsl #1\n\t"
+      "add    %[x], %[x], %[sw]\n\t"
+      TINYOPS_DW_ASM_TAP("[%[x]]", "160")
+      "add    %[x], %[x], %[rstep]\n\t"
+      TINYOPS_DW_ASM_TAP("[%[x]]", "168")
+      TINYOPS_DW_ASM_TAP("[%[x], %[sw]]", "176")
+      TINYOPS_DW_ASM_TAP("[%[x], %[sw], lsl #1]", "184")
+      "add    %[x], %[x], %[sw], lsl #1\n\t"
+      "add    %[x], %[x], %[sw]\n\t"
+      TINYOPS_DW_ASM_TAP("[%[x]]", "192")
+      TINYOPS_DW_ASM_TAP("[%[x], %[sw]]", "200")
+      TINYOPS_DW_ASM_TAP("[%[x], %[sw], lsl #1]", "208")
+      "add    %[x], %[x], %[sw], lsl #1\n\t"
+      "add    %[x], %[x], %[sw]\n\t"
+      TINYOPS_DW_ASM_TAP("[%[x]]", "216")
+      "add    %[x], %[x], %[rstep]\n\t"
+      TINYOPS_DW_ASM_TAP("[%[x]]", "224")
+      TINYOPS_DW_ASM_TAP("[%[x], %[sw]]", "232")
+      TINYOPS_DW_ASM_TAP("[%[x], %[sw], lsl #1]", "240")
+      "add    %[x], %[x], %[sw], lsl #1\n\t"
+      "add    %[x], %[x], %[sw]\n\t"
+      TINYOPS_DW_ASM_TAP("[%[x]]", "248")
+      TINYOPS_DW_ASM_TAP("[%[x], %[sw]]", "256")
+      TINYOPS_DW_ASM_TAP("[%[x], %[sw], lsl #1]", "264")
+      "add    %[x], %[x], %[sw], lsl #1\n\t"
+      "add    %[x], %[x], %[sw]\n\t"
+      TINYOPS_DW_ASM_TAP("[%[x]]", "272")
+      "add    %[x], %[x], %[rstep]\n\t"
+      TINYOPS_DW_ASM_TAP("[%[x]]", "280")
+      TINYOPS_DW_ASM_TAP("[%[x], %[sw]]", "288")
+      TINYOPS_DW_ASM_TAP("[%[x], %[sw], lsl #1]", "296")
+      "add    %[x], %[x], %[sw], lsl #1\n\t"
+      "add    %[x], %[x], %[sw]\n\t"
+      TINYOPS_DW_ASM_TAP("[%[x]]", "304")
+      TINYOPS_DW_ASM_TAP("[%[x], %[sw]]", "312")
+      TINYOPS_DW_ASM_TAP("[%[x], %[sw], lsl #1]", "320")
+      "add    %[x], %[x], %[sw], lsl #1\n\t"
+      "add    %[x], %[x], %[sw]\n\t"
+      TINYOPS_DW_ASM_TAP("[%[x]]", "328")
+      "add    %[x], %[x], %[rstep]\n\t"
+      TINYOPS_DW_ASM_TAP("[%[x]]", "336")
+      TINYOPS_DW_ASM_TAP("[%[x], %[sw]]", "344")
+      TINYOPS_DW_ASM_TAP("[%[x], %[sw], lsl #1]", "352")
+      "add    %[x], %[x], %[sw], lsl #1\n\t"
+      "add    %[x], %[x], %[sw]\n\t"
+      TINYOPS_DW_ASM_TAP("[%[x]]", "360")
+      TINYOPS_DW_ASM_TAP("[%[x], %[sw]]", "368")
+      TINYOPS_DW_ASM_TAP("[%[x], %[sw], lsl #1]", "376")
+      "add    %[x], %[x], %[sw], lsl #1\n\t"
+      "add    %[x], %[x], %[sw]\n\t"
+      TINYOPS_DW_ASM_TAP("[%[x]]", "384")
+      "ldr    %[v], %[back]\n\t"
+      "sub    %[x], %[x], %[v]\n\t"
+      "strd   %[a0], %[a1], [%[acc]], #8\n\t"
+      "strd   %[a2], %[a3], [%[acc]], #8\n\t"
+      "ldr    %[v], %[count]\n\t"
+      "subs   %[v], %[v], #1\n\t"
+      "str    %[v], %[count]\n\t"
+      "bne    1b\n\t"
+      : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [v] "=&r"(v), [xo] "=&r"(xo),
+        [we] "=&r"(we), [wo] "=&r"(wo), [x] "+r"(x), [acc] "+r"(acc), [count] "+m"(count)
+      : [sw] "r"(sw), [rstep] "r"(rstep), [ww] "r"(ww), [off2] "r"(off2), [back] "m"(back)
+      : "cc", "memory");
+  }
+}
+#undef TINYOPS_DW_ASM_TAP
+
 struct DwGroup {
   word_t ww[2 * kMaxTaps];
   int32_t bias[4];
@@ -682,6 +863,10 @@ void dw_rows(const ConvParams& p, const View4<const int8_t>& in, const View4<con
               if (k3 && !Rep && p.stride_w <= 2) {
                 if (p.stride_w == 1) dw4_3x3_run<1>(xp, sw, sh, g.ww, off2, a, m);
                 else dw4_3x3_run<2>(xp, sw, sh, g.ww, off2, a, m);
+              } else if (!Rep && KH == 5 && KW == 5) {
+                dw4_kxk_run<5>(xp, sw, sh, dx, g.ww, off2, a, m);
+              } else if (!Rep && KH == 7 && KW == 7) {
+                dw4_kxk_run<7>(xp, sw, sh, dx, g.ww, off2, a, m);
               } else {
                 for (int32_t i = 0; i < m; ++i, xp += dx, a += 4) {
                   if (k3) dw4_3x3<Rep>(xp, sw, sh, g.ww, off2, a);
@@ -770,8 +955,9 @@ bool depthwise(const ConvParams& p, const KernelIO& io, OutRange r, KernelStatus
     else if (fast) dw_rows<true, false, false>(p, in, w, out, r);
     else dw_rows<false, false, false>(p, in, w, out, r);
   } else {
-    // Depth multipliers of 4k are rare (first layers): the general requantization only.
-    dw_rows<false, false, true>(p, in, w, out, r);
+    // Depth multipliers of 4k are rare (first layers): no SSAT-only variant.
+    if (fast) dw_rows<true, false, true>(p, in, w, out, r);
+    else dw_rows<false, false, true>(p, in, w, out, r);
   }
   *st = KernelStatus::Ok;
   return true;

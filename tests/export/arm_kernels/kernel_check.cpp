@@ -23,11 +23,11 @@ uint32_t rnd() {
 }
 int32_t rint_in(int32_t lo, int32_t hi) { return lo + static_cast<int32_t>(rnd() % static_cast<uint32_t>(hi - lo + 1)); }
 
-constexpr int32_t kMaxIn = 16 * 16 * 40, kMaxW = 24 * 5 * 5 * 40, kMaxOut = 16 * 16 * 48, kMaxC = 64;
+constexpr int32_t kMaxIn = 16 * 16 * 40, kMaxW = 24 * 7 * 7 * 40, kMaxOut = 16 * 16 * 48, kMaxC = 64;
 int8_t g_in[kMaxIn], g_tile[kMaxIn], g_w[kMaxW];
 int8_t g_out_fast[kMaxOut], g_out_ref[kMaxOut];
 int32_t g_mult[kMaxC], g_shift[kMaxC], g_bias[kMaxC], g_bias_sums[kMaxC];
-alignas(4) uint8_t g_scratch[2 * 5 * 5 * 40 * 2 + 16];
+alignas(4) uint8_t g_scratch[2 * 7 * 7 * 40 * 2 + 16];
 
 void fill(int8_t* p, int32_t n) {
   for (int32_t i = 0; i < n; ++i) p[i] = static_cast<int8_t>(rnd());
@@ -60,9 +60,10 @@ int main() {
       p.filter_h = p.filter_w = 1;
       args.kind = KernelKind::FullyConnected;
     } else {
-      const int32_t K = (rnd() & 1) ? 3 : rint_in(1, 5);
+      static const int32_t kSizes[] = {1, 2, 3, 3, 3, 4, 5, 5, 7};
+      const int32_t K = kSizes[rnd() % 9];
       p.filter_h = K;
-      p.filter_w = (rnd() % 4 == 0) ? rint_in(1, 5) : K;
+      p.filter_w = (rnd() % 4 == 0) ? rint_in(1, 7) : K;
       p.stride_h = rint_in(1, 2);
       p.stride_w = (rnd() & 3) ? p.stride_h : rint_in(1, 2);
       if (rnd() % 5 == 0) p.dilation_h = p.dilation_w = 2;
