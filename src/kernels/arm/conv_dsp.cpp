@@ -827,6 +827,14 @@ void dw_rows(const ConvParams& p, const View4<const int8_t>& in, const View4<con
   DwGroup g;
   constexpr int32_t kRun = 32;
   int32_t acc[4 * kRun];
+  // Padded copy for narrow feature maps, where per-row set-up and border pixels dominate (dense output
+  // rows, padding byte -input_offset representable).
+  constexpr int32_t kPadBytes = 2048;
+  alignas(4) int8_t pb[kPadBytes];
+  const int32_t PH = (r.y_end - 1 - r.y_begin) * p.stride_h + KH;
+  const int32_t PW = (OW - 1) * p.stride_w + KW;
+  const bool padded = OW <= 16 && k3 && PH * PW * 4 <= kPadBytes && out.stride_h == OW * ow && p.input_offset >= -127 &&
+                      p.input_offset <= 128;
   int32_t c = r.c_begin;
   for (; c + 4 <= r.c_end; c += 4) {
     for (int32_t t = 0; t < KH * KW; ++t) {
@@ -837,6 +845,64 @@ void dw_rows(const ConvParams& p, const View4<const int8_t>& in, const View4<con
     for (int k = 0; k < 4; ++k) {
       g.bias[k] = p.bias ? p.bias[c + k] : 0;
       g.q[k] = make_rq(p.multiplier[c + k], p.shift[c + k]);
+    }
+    if (padded) {
+      // Small feature map: copy the group's 4 channels of the rows the range reads into pb with the
+      // padding as bytes equal to -input_offset (they contribute (x + offset) * w = 0). Every output
+      // pixel is then an interior one, and the pixels of all rows are one run for requantization.
+      const int32_t yb = r.y_begin * p.stride_h - p.pad_top;
+      const uint32_t padw = static_cast<uint32_t>(static_cast<uint8_t>(-p.input_offset)) * 0x01010101u;
+      for (int32_t n = 0; n < out.full.n; ++n) {
+        for (int32_t py = 0; py < PH; ++py) {
+          const int32_t iy = yb + py;
+          uword_t* d = reinterpret_cast<uword_t*>(pb + py * PW * 4);
+          if (iy < 0 || iy >= IH) {
+            for (int32_t px = 0; px < PW; ++px) d[px] = padw;
+            continue;
+          }
+          const int32_t x0 = -p.pad_left;
+          const int8_t* srow = in.at(n, iy, 0, c / M);
+          for (int32_t px = 0; px < PW; ++px) {
+            const int32_t ix = x0 + px;
+            d[px] = (ix < 0 || ix >= IW) ? padw : load_x4<Rep>(srow + ix * sw);
+          }
+        }
+        const int32_t psw = 4, psh = PW * 4, pdx = p.stride_w * 4;
+        const int32_t total = (r.y_end - r.y_begin) * OW;
+        int8_t* obase = out.at(n, r.y_begin, 0, c);
+        for (int32_t q0 = 0; q0 < total; q0 += kRun) {
+          const int32_t len = min_i32(kRun, total - q0);
+          for (int32_t i = 0; i < len; ++i) {
+            int32_t* a = acc + 4 * i;
+            a[0] = g.bias[0], a[1] = g.bias[1], a[2] = g.bias[2], a[3] = g.bias[3];
+          }
+          for (int32_t q = q0; q < q0 + len;) {
+            const int32_t oy = q / OW, ox = q % OW;
+            const int32_t m = min_i32(OW - ox, q0 + len - q);
+            const int8_t* xp = pb + (oy * p.stride_h * PW + ox * p.stride_w) * 4;
+            int32_t* a = acc + 4 * (q - q0);
+            if (k3 && p.stride_w <= 2) {
+              if (p.stride_w == 1) dw4_3x3_run<1>(xp, psw, psh, g.ww, off2, a, m);
+              else dw4_3x3_run<2>(xp, psw, psh, g.ww, off2, a, m);
+            } else if (KH == 5 && KW == 5) {
+              dw4_kxk_run<5>(xp, psw, psh, pdx, g.ww, off2, a, m);
+            } else if (KH == 7 && KW == 7) {
+              dw4_kxk_run<7>(xp, psw, psh, pdx, g.ww, off2, a, m);
+            } else {
+              for (int32_t i = 0; i < m; ++i, xp += pdx, a += 4)
+                dw4_taps<false>(xp, psw, psh, g.ww, KW, 0, KH, 0, KW, off2, a);
+            }
+            q += m;
+          }
+          int8_t* op = obase + q0 * ow;
+          for (int k = 0; k < 4; ++k) {
+            const RQ q = g.q[k];
+            int8_t* o = op + k * os;
+            for (int32_t i = 0; i < len; ++i, o += ow) *o = out_byte<Fast, Full>(acc[4 * i + k], q, oq);
+          }
+        }
+      }
+      continue;
     }
     for (int32_t n = 0; n < out.full.n; ++n) {
       for (int32_t oy = r.y_begin; oy < r.y_end; ++oy) {
