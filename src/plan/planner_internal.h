@@ -43,6 +43,7 @@ void emit_direct(PlanBuilder& pb, const PlanContext& ctx, const OpModel& m, cons
 void emit_tiled(PlanBuilder& pb, const PlanContext& ctx, const OpModel& m, const Placement& pl, const Candidate& cand,
                 const Homes& homes, OpPlan* summary);
 
-Result<Plan> plan_tinyops(PlanContext& ctx);
+// `estimate`: the cost estimate (cycles) of the plan made.
+Result<Plan> plan_tinyops(PlanContext& ctx, double* estimate);
 
 }  // namespace tinyops

@@ -40,6 +40,11 @@ class TinyPlanner {
   }
 
   Result<Plan> run();
+  double estimate() const {
+    double sum = 0;
+    for (double c : st_.cycles) sum += c;
+    return sum;
+  }
 
  private:
   Placement placement(int op, int extra_resident, int flip_weight) const;
@@ -287,10 +292,12 @@ Result<Plan> TinyPlanner::run() {
 
 }  // namespace
 
-Result<Plan> plan_tinyops(PlanContext& ctx) {
+Result<Plan> plan_tinyops(PlanContext& ctx, double* estimate) {
   if (!ctx.board.sram()) return Error{fmt::format("board '{}' has no SRAM role", ctx.board.name)};
   TinyPlanner tp(ctx);
-  return tp.run();
+  Result<Plan> r = tp.run();
+  if (estimate) *estimate = tp.estimate();
+  return r;
 }
 
 }  // namespace tinyops
