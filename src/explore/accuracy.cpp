@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -447,7 +448,10 @@ AccuracyModel AccuracyModel::builtin() {
 }
 
 std::string default_accuracy_csv() {
-  const std::filesystem::path p = std::filesystem::path(TINYOPS_SOURCE_DIR) / ".." / "shared" / "facts" / "accuracy.csv";
+  const char* env = std::getenv("TINYOPS_SHARED");
+  const std::filesystem::path shared =
+      env ? std::filesystem::path(env) : std::filesystem::path(TINYOPS_SOURCE_DIR) / ".." / "shared";
+  const std::filesystem::path p = shared / "facts" / "accuracy.csv";
   std::error_code ec;
   if (std::filesystem::exists(p, ec)) return std::filesystem::weakly_canonical(p, ec).string();
   return "";

@@ -125,8 +125,8 @@ class AccuracyModel {
 // Seeds zoo_macs's cache (the explorer knows the MACs of every model it built).
 void remember_zoo_macs(const std::string& family, double width, int resolution, int64_t macs);
 
-// ../shared/facts/accuracy.csv next to the source tree (TINYOPS_SOURCE_DIR/../shared), or "" when
-// it does not exist.
+// facts/accuracy.csv in $TINYOPS_SHARED, else in ../shared next to the source tree, or "" when it
+// does not exist.
 std::string default_accuracy_csv();
 
 }  // namespace tinyops
