@@ -1,11 +1,15 @@
 // Host invoke time of every shared model (median of several invokes after one warm-up), next to the
 // TensorFlow Lite Micro figures recorded in ../shared/refs/index.json (reference kernels and CMSIS-NN's
 // portable C kernels, same machine). Prints a table and writes JSON (path = argv[1], default
-// bench_host.json). --ops also prints the time per op kind; --model SUBSTRING selects models. Not a test: it asserts nothing about time,
+// bench_host.json). Columns: wall-clock and thread CPU time medians (the CPU time is what to read on a
+// loaded machine); vs_cmsis = CMSIS-NN ms / our wall ms. --ops also prints the time per op kind; --model SUBSTRING selects models. Not a test: it asserts nothing about time,
 // but it reports whether the output bytes equal the recorded ones.
 #include <nlohmann/json.hpp>
 
+#include <time.h>
+
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -26,6 +30,13 @@ namespace {
 std::vector<uint8_t> read_bytes(const fs::path& p) {
   std::ifstream f(p, std::ios::binary);
   return std::vector<uint8_t>((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+}
+
+// CPU time of this thread: unaffected by other processes competing for the cores.
+double thread_cpu_ms() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
 double median(std::vector<double> v) {
@@ -65,8 +76,8 @@ int main(int argc, char** argv) {
     by_model[m].push_back(&c);
   }
   nlohmann::json out = nlohmann::json::array();
-  std::printf("%-44s %8s %6s %10s %10s %10s %9s %s\n", "model", "MMACs", "runs", "tinyops_ms", "tflm_ref_ms",
-              "cmsis_nn_ms", "vs_cmsis", "bit-exact");
+  std::printf("%-44s %7s %4s %8s %8s %8s %8s %8s %s\n", "model", "MMACs", "runs", "wall_ms", "cpu_ms",
+              "tflm_ref", "cmsis_nn", "vs_cmsis", "bit-exact");
   for (const std::string& m : order) {
     if (!only.empty() && m.find(only) == std::string::npos) continue;
     Result<Graph> g = load_tflite((shared / "models" / m).string());
@@ -101,19 +112,21 @@ int main(int argc, char** argv) {
     (void)interp->set_input(0, input);
     const int64_t macs = graph_macs(g.value());
     const int runs = macs > 100000000 ? 7 : (macs > 10000000 ? 15 : 31);
-    std::vector<double> times;
+    std::vector<double> times, cpu_times;
     std::map<std::string, double> kind_s;
     std::vector<double> op_s;
     (void)interp->invoke();  // warm-up
     for (int r = 0; r < runs; ++r) {
       const auto t0 = std::chrono::steady_clock::now();
+      const double c0 = thread_cpu_ms();
       (void)interp->invoke(per_op ? &op_s : nullptr);
+      cpu_times.push_back(thread_cpu_ms() - c0);
       times.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
       if (per_op)
         for (size_t i = 0; i < op_s.size(); ++i) kind_s[op_name(g->ops[i].kind)] += op_s[i] / runs;
     }
-    const double ms = median(times), ref = median(ref_ms), cmsis = median(cmsis_ms);
-    std::printf("%-44s %8.1f %6d %10.3f %10.3f %10.3f %8.2fx %s\n", m.c_str(), macs / 1e6, runs, ms, ref, cmsis,
+    const double ms = median(times), cpu = median(cpu_times), ref = median(ref_ms), cmsis = median(cmsis_ms);
+    std::printf("%-44s %7.1f %4d %8.3f %8.3f %8.3f %8.3f %7.2fx %s\n", m.c_str(), macs / 1e6, runs, ms, cpu, ref, cmsis,
                 cmsis / ms, exact ? "yes" : "NO");
     if (per_op)
       for (const auto& [k, s] : kind_s) std::printf("    %-20s %9.3f ms\n", k.c_str(), s * 1e3);
@@ -121,6 +134,7 @@ int main(int argc, char** argv) {
                    {"macs", macs},
                    {"runs", runs},
                    {"invoke_ms_median", ms},
+                   {"invoke_cpu_ms_median", cpu},
                    {"tflm_ref_ms_median", ref},
                    {"cmsis_nn_ms_median", cmsis},
                    {"speedup_vs_cmsis_nn", cmsis / ms},

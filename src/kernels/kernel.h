@@ -86,7 +86,8 @@ struct MeanParams {
   int32_t input_zero_point, output_zero_point;
   int32_t multiplier, shift;  // requantization with the element count folded in (when requantize)
   int32_t num_elements;       // H*W
-  int32_t requantize;         // 0: same qparams in/out (rounded integer average); 1: rescale
+  int32_t requantize;         // 1: TFLM's path (prepare always sets it); 0: older TFLM's truncating
+                              // integer average sum / num_elements (no zero points, same qparams only)
   int32_t act_min, act_max;
 };
 
