@@ -1,9 +1,10 @@
 // Host invoke time of every shared model (median of several invokes after one warm-up), next to the
 // TensorFlow Lite Micro figures recorded in ../shared/refs/index.json (reference kernels and CMSIS-NN's
 // portable C kernels, same machine). Prints a table and writes JSON (path = argv[1], default
-// bench_host.json). Columns: wall-clock and thread CPU time medians (the CPU time is what to read on a
-// loaded machine); vs_cmsis = CMSIS-NN ms / our wall ms. --ops also prints the time per op kind; --model SUBSTRING selects models. Not a test: it asserts nothing about time,
-// but it reports whether the output bytes equal the recorded ones.
+// bench_host.json). Columns: wall-clock and thread CPU time medians (read the CPU time on a loaded
+// machine); vs_cmsis = CMSIS-NN ms / our wall ms. --ops also prints the time per op kind; --model
+// SUBSTRING selects models. Not a test: it asserts nothing about time, but it reports whether the output
+// bytes equal the recorded ones.
 #include <nlohmann/json.hpp>
 
 #include <time.h>
