@@ -199,11 +199,7 @@ void run_target(const Opts& o) {
     for (size_t bi = 0; bi < o.bw_scales.size(); ++bi) {
       const size_t v = si * o.bw_scales.size() + bi;
       std::string cell = "-";
-      if (best[v].s) {
-        double fastest = 1e300;  // any configuration reaching the target, over the budget too
-        (void)fastest;
-        cell = fmt::format("{:.0f} {}", best[v].s->latency_ms, best[v].s->strategy[0]);
-      }
+      if (best[v].s) cell = fmt::format("{:.0f} {}", best[v].s->latency_ms, best[v].s->strategy[0]);
       std::cout << fmt::format(" {:>10}", cell);
     }
     std::cout << "\n";
