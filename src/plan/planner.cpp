@@ -183,20 +183,6 @@ Result<Plan> plan_internal(PlanContext& ctx) {
   return plan;
 }
 
-// Estimated cycles of a plan whose operands are all in fast memory: each compute step's share of its
-// op's compute plus the per-call overhead.
-double estimate_internal_cycles(const PlanContext& ctx, const Plan& plan) {
-  double sum = 0;
-  for (const PlanStep& s : plan.steps) {
-    if (s.kind != StepKind::Compute) continue;
-    const OpModel& m = ctx.models[static_cast<size_t>(s.compute.op)];
-    const double whole = double(m.out_shape.h) * m.out_shape.c;
-    const double part = double(s.compute.range.y_end - s.compute.range.y_begin) * (s.compute.range.c_end - s.compute.range.c_begin);
-    sum += m.compute_cycles * (whole > 0 ? part / whole : 1.0) + ctx.cp.call_cycles;
-  }
-  return sum;
-}
-
 Result<Plan> plan_external(PlanContext& ctx) {
   const Board& b = ctx.board;
   const Memory* ram = b.external_ram();
@@ -253,17 +239,7 @@ Result<Plan> make_plan(const Graph& g, const Board& board, const PlanOptions& op
   switch (options.strategy) {
     case Strategy::Internal: r = plan_internal(ctx); break;
     case Strategy::External: r = plan_external(ctx); break;
-    case Strategy::TinyOps: {
-      // When everything fits inside, the internal plan (fused chains, no external traffic) may be the
-      // cheaper one: keep whichever the estimate favours.
-      double tiny = 0;
-      r = plan_tinyops(ctx, &tiny);
-      if (board.internal_flash()) {
-        Result<Plan> in = plan_internal(ctx);
-        if (in.ok() && (!r.ok() || estimate_internal_cycles(ctx, in.value()) <= tiny)) r = std::move(in);
-      }
-      break;
-    }
+    case Strategy::TinyOps: r = plan_tinyops(ctx, nullptr); break;
   }
   if (!r.ok()) return r;
   Plan& plan = r.value();
