@@ -1,5 +1,5 @@
 // The small model the export tests run everywhere (no ../shared needed): most op kinds the kernels
-// support, sized so that a 24 KiB SRAM budget forces row/channel partitions and DMA overlays.
+// support, sized so that a 12 KiB SRAM budget forces row/channel partitions and DMA overlays.
 #pragma once
 #include "model/builder.h"
 

@@ -199,7 +199,7 @@ int main(int argc, char** argv) {
     auto s = strategy_from_name(name.substr(8));
     if (!s) return fail("unknown strategy in " + name);
     job.strategy = *s;
-    job.sram_budget = *s == Strategy::TinyOps ? 24 * 1024 : 0;  // forces partitions and DMA
+    job.sram_budget = *s == Strategy::TinyOps ? 12 * 1024 : 0;  // forces partitions and DMA
     job.graph = testing::make_export_test_model();
     job.input.resize(job.graph.tensor(job.graph.inputs[0]).bytes());
     for (size_t i = 0; i < job.input.size(); ++i) job.input[i] = static_cast<uint8_t>((7 * i + 3) % 256);

@@ -65,7 +65,7 @@ TEST_CASE("export: project files, weights images at the plan's offsets, host bui
     Strategy strategy;
     int64_t budget;
   };
-  for (const Case c : {Case{Strategy::TinyOps, 24 * 1024}, Case{Strategy::External, 0}}) {
+  for (const Case c : {Case{Strategy::TinyOps, 12 * 1024}, Case{Strategy::External, 0}}) {
     const std::string strategy = strategy_name(c.strategy);
     CAPTURE(strategy);
     const Plan plan = plan_for(g, board, c.strategy, c.budget);

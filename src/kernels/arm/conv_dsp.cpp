@@ -342,7 +342,7 @@ void conv_single(const ConvCtx& c, const int16_t* x, int8_t* o) {
 }
 
 template <bool Fast, bool Full>
-void conv_rows(ConvCtx c, const View4<const int8_t>& in, const View4<const int8_t>& wv, const View4<int8_t>& out,
+__attribute__((noinline)) void conv_rows(ConvCtx c, const View4<const int8_t>& in, const View4<const int8_t>& wv, const View4<int8_t>& out,
                const OutRange& r, void* scratch) {
   const ConvParams& p = *c.p;
   const int32_t OW = out.full.w, IC = in.full.c;
@@ -447,7 +447,7 @@ bool conv2d(const ConvParams& p, const KernelIO& io, OutRange r, void* scratch, 
 // ---- FULLY_CONNECTED (checks as kern::fully_connected_s8) ----
 
 template <bool Fast, bool Full>
-void fc_rows(const ConvParams& p, const View4<const int8_t>& in, const View4<const int8_t>& w,
+__attribute__((noinline)) void fc_rows(const ConvParams& p, const View4<const int8_t>& in, const View4<const int8_t>& w,
              const View4<int8_t>& out, const OutRange& r, int32_t I) {
   constexpr int32_t kChunk = 256, kBlock = 64;
   word_t x16[kChunk / 2];
@@ -811,7 +811,7 @@ struct DwGroup {
 };
 
 template <bool Fast, bool Full, bool Rep>
-void dw_rows(const ConvParams& p, const View4<const int8_t>& in, const View4<const int8_t>& w,
+__attribute__((noinline)) void dw_rows(const ConvParams& p, const View4<const int8_t>& in, const View4<const int8_t>& w,
              const View4<int8_t>& out, const OutRange& r) {
   const int32_t IH = in.full.h, IW = in.full.w, OW = out.full.w, KH = p.filter_h, KW = p.filter_w;
   const uint32_t off2 = pair16(p.input_offset);
@@ -829,7 +829,7 @@ void dw_rows(const ConvParams& p, const View4<const int8_t>& in, const View4<con
   int32_t acc[4 * kRun];
   // Padded copy for narrow feature maps, where per-row set-up and border pixels dominate (dense output
   // rows, padding byte -input_offset representable).
-  constexpr int32_t kPadBytes = 2048;
+  constexpr int32_t kPadBytes = 18 * 18 * 4;  // up to 16 output columns (+2) x 18 rows
   alignas(4) int8_t pb[kPadBytes];
   const int32_t PH = (r.y_end - 1 - r.y_begin) * p.stride_h + KH;
   const int32_t PW = (OW - 1) * p.stride_w + KW;
