@@ -112,7 +112,9 @@ TEST_CASE("shared models: simulations are fast and consistent") {
                                std::to_string(r->sim_seconds) + " s";
       MESSAGE(what);
       CHECK(r->sim_seconds < 1.0);
-      CHECK(r->macs == static_cast<double>(graph_macs(g.value())));
+      // Fused row-tiled chains recompute their halo rows, so a plan may do more MACs than the graph,
+      // never fewer.
+      CHECK(r->macs >= static_cast<double>(graph_macs(g.value())));
       CHECK(r->latency_s >= r->lower_bound_s * (1 - 1e-9));
       CHECK(r->latency_s == doctest::Approx(r->compute_s + r->stall_s + r->dma_wait_s + r->dma_setup_s));
       double ops = 0;
