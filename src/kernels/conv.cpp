@@ -370,7 +370,7 @@ TINYOPS_HOT KernelStatus depthwise_conv2d_s8(const ConvParams& p, const KernelIO
   const View4<const int8_t> w = wv.as<const int8_t>();
   const View4<int8_t> out = ov.as<int8_t>();
   const int16_t off = static_cast<int16_t>(p.input_offset);
-  constexpr int32_t kChunk = 256;
+  constexpr int32_t kChunk = 128;  // channels per accumulator chunk (stack: 512 bytes)
   int32_t acc[kChunk];
   // Fast interior path: element offsets of every tap in the input and weight views.
   int32_t tap_in[kDwMaxTaps], tap_w[kDwMaxTaps];

@@ -216,14 +216,17 @@ TEST_CASE("the real accuracy.csv: listed figures, and the built-in coefficients 
   // builtin() holds this fit's coefficients (re-run fit_cpp() and paste when accuracy.csv changes).
   const AccuracyModel b = AccuracyModel::builtin();
   REQUIRE(b.fits().size() == m->fits().size());
-  for (const auto& [g, f] : m->fits()) {
+  for (const auto& entry : m->fits()) {
+    const auto& g = entry.first;
+    const auto& f = entry.second;
     INFO(g);
     const AccuracyFit& bf = b.fits().at(g);
     CHECK(bf.points == f.points);
     for (double macs : {5e6, 30e6, 100e6, 400e6, 2000e6}) CHECK(bf.predict(macs) == doctest::Approx(f.predict(macs)).epsilon(1e-4));
   }
   REQUIRE(b.family_offsets().size() == m->family_offsets().size());
-  for (const auto& [fam, off] : m->family_offsets()) CHECK(b.family_offset(fam) == doctest::Approx(off).epsilon(1e-4));
+  for (const auto& entry : m->family_offsets())
+    CHECK(b.family_offset(entry.first) == doctest::Approx(entry.second).epsilon(1e-4));
   // MCUNet in0..in4 share a curve, each shifted through its own figure (in4 lies 1.4 points above).
   CHECK(m->family_offset("mcunet-in4") == doctest::Approx(1.43).epsilon(0.01));
   CHECK(*m->estimate("mcunet-in4", 125.9e6) == doctest::Approx(68.0).epsilon(1e-6));

@@ -377,3 +377,29 @@ TEST_CASE("planner: option errors") {
   CHECK_FALSE(strategy_from_name("fast").has_value());
   CHECK(default_sram_budget(b) == 327680 - kSramReserveBytes);
 }
+
+TEST_CASE("planner: internal peak SRAM is below TFLM's arena for every shared model") {
+  if (!testing::have_shared("planner vs TFLM arena")) return;
+  const fs::path shared = testing::shared_dir();
+  const auto index = nlohmann::json::parse(testing::read_bytes(shared / "refs" / "index.json"));
+  Board b = board("stm32f746g-disco");
+  // MobileNetV2's weights overflow the 1 MB flash: compare its SRAM on a copy with a larger flash.
+  for (Memory& m : b.memories)
+    if (m.name == "flash") m.size = 8u << 20;
+  std::set<std::string> seen;
+  for (const auto& c : index) {
+    const std::string model = c["model"].get<std::string>();
+    if (!seen.insert(model).second) continue;
+    auto g = load_tflite((shared / "models" / model).string());
+    REQUIRE(g.ok());
+    PlanOptions o;
+    o.strategy = Strategy::Internal;
+    o.sram_budget = 320 << 10;
+    auto plan = make_plan(g.value(), b, o);
+    REQUIRE_MESSAGE(plan.ok(), (plan.ok() ? "" : plan.error().message));
+    const int64_t used = sram_used(plan.value());
+    const int64_t tflm = c["arena_used_bytes_ref"].get<int64_t>();
+    std::cout << fmt::format("internal {}: {} bytes SRAM vs TFLM arena {}\n", model, used, tflm);
+    CHECK(used < tflm);
+  }
+}

@@ -72,15 +72,17 @@ struct InFlight {
 };
 
 // A box of a 4-D tensor: [n0, n1) x [y0, y1) x [x0, x1) x [c0, c1).
-struct Box {
-  int32_t n0 = 0, n1 = 0, y0 = 0, y1 = 0, x0 = 0, x1 = 0, c0 = 0, c1 = 0;
+struct Box {  // 64-bit: built from untrusted view fields
+  int64_t n0 = 0, n1 = 0, y0 = 0, y1 = 0, x0 = 0, x1 = 0, c0 = 0, c1 = 0;
 };
 
 std::string box_str(const Box& b) {
   return fmt::format("n[{},{}) y[{},{}) x[{},{}) c[{},{})", b.n0, b.n1, b.y0, b.y1, b.x0, b.x1, b.c0, b.c1);
 }
 
-Box view_box(const PlanView& v) { return Box{v.n0, v.n0 + v.n, v.y0, v.y0 + v.h, v.x0, v.x0 + v.w, v.c0, v.c0 + v.c}; }
+Box view_box(const PlanView& v) {
+  return Box{v.n0, int64_t{v.n0} + v.n, v.y0, int64_t{v.y0} + v.h, v.x0, int64_t{v.x0} + v.w, v.c0, int64_t{v.c0} + v.c};
+}
 Box full_box(const Shape4& s) { return Box{0, s.n, 0, s.h, 0, s.w, 0, s.c}; }
 
 bool box_contains(const Box& outer, const Box& inner) {
@@ -175,8 +177,10 @@ class Checker {
   std::string addr_str(int m, int64_t off) const { return fmt::format("{}+{:#x}", mem(m).name, off); }
   std::string buf_str(int id) const {
     const PlanBuffer& b = buf(id);
-    return fmt::format("buffer {} '{}' ({}, {} [{:#x}, {:#x}))", id, b.name, kind_str(b.kind), b.memory,
-                       b.offset, b.offset + b.size);
+    int64_t end = 0;
+    const std::string end_s = __builtin_add_overflow(b.offset, b.size, &end) ? std::string("overflow")
+                                                                               : fmt::format("{:#x}", end);
+    return fmt::format("buffer {} '{}' ({}, {} [{:#x}, {}))", id, b.name, kind_str(b.kind), b.memory, b.offset, end_s);
   }
   std::string op_str(int op) const {
     const Op& o = g_.ops[static_cast<size_t>(op)];
@@ -249,7 +253,7 @@ class Checker {
         return fail(fmt::format("{}: negative offset or size ({} bytes at {})", buf_str(id), b.size, b.offset));
       if (static_cast<__int128>(b.offset) + b.size > static_cast<__int128>(M.size))
         return fail(fmt::format("{} overflows memory '{}' (size {:#x}) by {} bytes", buf_str(id), M.name, M.size,
-                                b.offset + b.size - static_cast<int64_t>(M.size)));
+                                static_cast<uint64_t>(static_cast<__int128>(b.offset) + b.size - M.size)));
       if (!is_pow2(b.alignment))
         return fail(fmt::format("{}: alignment {} is not a power of two", buf_str(id), b.alignment));
       if (b.offset % b.alignment != 0 || (M.base + static_cast<uint64_t>(b.offset)) % static_cast<uint64_t>(b.alignment) != 0)
@@ -433,7 +437,7 @@ class Checker {
   }
 
   // Where element (n, y, x, c) of a view lives: bytes from the memory's base.
-  int64_t elem_addr(const PlanView& v, int32_t n, int32_t y, int32_t x, int32_t c) const {
+  int64_t elem_addr(const PlanView& v, int64_t n, int64_t y, int64_t x, int64_t c) const {
     const int64_t esize = elem_size(v.type);
     const int64_t e = static_cast<int64_t>(n - v.n0) * v.stride_n + static_cast<int64_t>(y - v.y0) * v.stride_h +
                       static_cast<int64_t>(x - v.x0) * v.stride_w + static_cast<int64_t>(c - v.c0) * v.stride_c;
@@ -486,16 +490,16 @@ class Checker {
     const int64_t esize = elem_size(v.type);
     const Shape4& s = v.full;
     const bool contiguous = v.stride_c == 1;
-    for (int32_t n = need.n0; n < need.n1; ++n)
-      for (int32_t y = need.y0; y < need.y1; ++y)
-        for (int32_t x = need.x0; x < need.x1; ++x) {
+    for (int64_t n = need.n0; n < need.n1; ++n)
+      for (int64_t y = need.y0; y < need.y1; ++y)
+        for (int64_t x = need.x0; x < need.x1; ++x) {
           const int64_t lin = ((static_cast<int64_t>(n) * s.h + y) * s.w + x) * s.c;
           if (contiguous) {
             if (!f(elem_addr(v, n, y, x, need.c0), (need.c1 - need.c0) * esize, (lin + need.c0) * esize, n, y, x,
                    need.c0))
               return false;
           } else {
-            for (int32_t c = need.c0; c < need.c1; ++c)
+            for (int64_t c = need.c0; c < need.c1; ++c)
               if (!f(elem_addr(v, n, y, x, c), esize, (lin + c) * esize, n, y, x, c)) return false;
           }
         }
@@ -512,7 +516,7 @@ class Checker {
     const int t = canon_[static_cast<size_t>(tensor)];
     const uint64_t stamp_hi = static_cast<uint64_t>(s + 1) << 33;
     const int64_t esize = elem_size(v.type);
-    return for_runs(v, need, [&](int64_t addr, int64_t len, int64_t tb0, int32_t n, int32_t y, int32_t x, int32_t c0) {
+    return for_runs(v, need, [&](int64_t addr, int64_t len, int64_t tb0, int64_t n, int64_t y, int64_t x, int64_t c0) {
       for (const auto& kv : inflight_) {
         const int64_t hit = first_hit(kv.second.dst, m, addr, addr + len);
         if (hit >= 0)
@@ -523,7 +527,7 @@ class Checker {
         const size_t a = static_cast<size_t>(addr + j);
         const uint64_t want = make_tag(t, static_cast<uint64_t>(tb0 + j));
         if (ms.tags[a] != want) {
-          const int32_t c = c0 + static_cast<int32_t>(j / esize);
+          const int64_t c = c0 + j / esize;
           return fail(fmt::format("{}: {} element (n={},y={},x={},c={}) byte {} at {} in {} holds {}, expected {}",
                                   step_str(s), what, n, y, x, c, j % esize, addr_str(m, addr + j), buf_str(v.buffer),
                                   tag_str(ms.tags[a]), tag_str(want)));
@@ -648,7 +652,7 @@ class Checker {
     MemState& oms = mems_[static_cast<size_t>(om)];
     const int ot = canon_[static_cast<size_t>(p.output)];
     const bool in_place_ok = elementwise_in_place_ok(op.kind);
-    if (!for_runs(c.output, out_need, [&](int64_t addr, int64_t len, int64_t tb0, int32_t, int32_t, int32_t, int32_t) {
+    if (!for_runs(c.output, out_need, [&](int64_t addr, int64_t len, int64_t tb0, int64_t, int64_t, int64_t, int64_t) {
           if (!write_run(s, om, addr, len, static_cast<uint64_t>(tb0), in_place_ok, out_what, c.output.buffer))
             return false;
           for (int64_t j = 0; j < len; ++j)
@@ -733,8 +737,10 @@ class Checker {
       return off >= 0 && end <= buf(b).size;
     };
     auto range_str = [&](int64_t off, int64_t stride) {
-      if (off < 0 || (d.rows > 1 && stride > (INT64_MAX - off) / d.rows)) return fmt::format("[{}, ...)", off);
-      return fmt::format("[{:#x}, {:#x})", off, off + (d.rows > 1 ? (d.rows - 1) * stride : 0) + d.row_bytes);
+      using I128 = __int128;
+      const I128 end = I128(off) + (d.rows > 1 ? I128(d.rows - 1) * stride : I128(0)) + d.row_bytes;
+      if (off < 0 || end > I128(INT64_MAX)) return fmt::format("[{}, ...)", off);
+      return fmt::format("[{:#x}, {:#x})", off, static_cast<int64_t>(end));
     };
     if (!in_buf(d.src_offset, d.src_stride, d.src_buffer))
       return fail(fmt::format("{}: source {} lies outside {}", step_str(s), range_str(d.src_offset, d.src_stride),
