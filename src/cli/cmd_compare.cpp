@@ -14,7 +14,7 @@ namespace tinyops::cli {
 void add_compare_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("compare", "Compare the internal, external and tinyops strategies on a board");
   struct Opts {
-    std::string model, board = kDefaultBoard, kernels = "tflm-cmsis-nn";
+    std::string model, board = kDefaultBoard, kernels = kDefaultKernelProfile;
     int64_t sram_budget = 0;
     bool json = false;
   };

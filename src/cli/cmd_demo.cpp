@@ -70,7 +70,7 @@ void add_demo_command(CLI::App& app) {
     // 4. The point of TinyOps: the same model on the default board, planned three ways.
     auto board = load_board(kDefaultBoard);
     if (!board.ok()) std::exit(report_error(board.error().message));
-    auto cost = load_cost_model(board.value(), "tflm-cmsis-nn");
+    auto cost = load_cost_model(board.value(), kDefaultKernelProfile);
     if (!cost.ok()) std::exit(report_error(cost.error().message));
     auto cmp = compare_strategies(graph, model_path, board.value(), cost.value());
     if (!cmp.ok()) std::exit(report_error(cmp.error().message));

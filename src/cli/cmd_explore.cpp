@@ -18,7 +18,7 @@ namespace tinyops::cli {
 namespace {
 
 struct Opts {
-  std::string board = kDefaultBoard, kernels = "tflm-cmsis-nn", out, accuracy;
+  std::string board = kDefaultBoard, kernels = kDefaultKernelProfile, out, accuracy;
   std::vector<std::string> families;
   std::vector<double> widths;
   std::vector<int> resolutions;

@@ -23,7 +23,7 @@ Result<NamedGraph> load_model_or_demo(const std::string& model) {
 void add_simulate_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("simulate", "Predict a plan's latency on a board: compute, stalls, DMA overlap, timeline");
   struct Opts {
-    std::string model, board = kDefaultBoard, strategy = "tinyops", kernels = "tflm-cmsis-nn", timeline;
+    std::string model, board = kDefaultBoard, strategy = "tinyops", kernels = kDefaultKernelProfile, timeline;
     int64_t sram_budget = 0;
     bool json = false, ops = false;
   };

@@ -93,7 +93,7 @@ std::vector<Strategy> all_strategies() {
 
 const std::vector<std::string>& default_families() {
   static const std::vector<std::string> f = {"mobilenet-v1", "mobilenet-v2", "mobilenet-v3-large",
-                                             "mnasnet-b1",   "proxylessnas-mobile", "mcunet-in1",
+                                             "mobilenet-v3-large-minimalistic", "mnasnet-b1",   "proxylessnas-mobile", "mcunet-in1",
                                              "mcunet-in2",   "mcunet-in3",   "mcunet-in4"};
   return f;
 }

@@ -62,6 +62,8 @@ nlohmann::json graph_summary_json(const Graph& g) {
                  {"peak_activation_bytes", arena.arena_bytes},
                  {"live_peak_activation_bytes", arena.live_peak_bytes},
                  {"live_peak_op", arena.live_peak_op}};
+  j["macs"] = graph_macs(g);  // the totals scripts ask for most, also at the top level
+  j["params"] = graph_params(g);
   return j;
 }
 

@@ -81,7 +81,9 @@ Placement TinyPlanner::placement(int op, int extra_resident, int flip_weight) co
   if (p.weights >= 0) {
     bool internal = st_.w_internal[static_cast<size_t>(p.weights)] != 0;
     if (p.weights == flip_weight) internal = !internal;
-    pl.weights.tiled = !internal;
+    // Both flashes are slow next to the SRAM: the op planner chooses between reading the weights in
+    // place (direct) and DMA-ing slices of them into SRAM tiles, wherever they live.
+    pl.weights.tiled = true;
     pl.weights.mem = internal ? iflash_ : xflash_;
   }
   return pl;

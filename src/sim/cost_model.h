@@ -93,6 +93,8 @@ struct CostModel {
 
 // Directory of the cost files: $TINYOPS_COST_DIR, else <source>/data/cost.
 std::string cost_data_dir();
+// Our own kernels (what `tinyops export` ships): the default profile of simulate, compare, explore, demo.
+inline constexpr const char* kDefaultKernelProfile = "tinyops";
 std::vector<std::string> kernel_profile_names();  // profiles shipped in cost_data_dir()
 
 Result<KernelProfile> parse_kernel_profile(const std::string& json_text, const std::string& origin);

@@ -2,6 +2,9 @@
 // built-in coefficients, and the real accuracy.csv (when ../shared is present).
 #include <doctest/doctest.h>
 
+#include <cstdlib>
+#include <iostream>
+
 #include <cmath>
 
 #include "explore/accuracy.h"
@@ -204,6 +207,7 @@ TEST_CASE("the real accuracy.csv: listed figures, and the built-in coefficients 
   for (Listed l : {Listed{"mobilenet-v2", 1.0, 224, 300.78e6, 71.8}, Listed{"mobilenet-v2", 0.35, 96, 11.94e6, 45.5},
                    Listed{"mcunet-in3", 1.0, 176, 81.8e6, 61.8}, Listed{"mnasnet-b1", 1.0, 128, 103.5e6, 68.0},
                    Listed{"mobilenet-v3-large", 0.55, 128, 27.6e6, 58.3},
+                   Listed{"mobilenet-v3-large-minimalistic", 1.0, 160, 107.9e6, 68.2},
                    Listed{"mobilenet-v3-large", 1.0, 224, 216.6e6, 73.9}, Listed{"mobilenet-v1", 0.25, 128, 0, 41.5},
                    Listed{"efficientnet-lite0", 1.0, 224, 385e6, 74.4}}) {
     INFO(l.family << " " << l.width << " " << l.res);
@@ -214,6 +218,7 @@ TEST_CASE("the real accuracy.csv: listed figures, and the built-in coefficients 
   // ProxylessNAS 0.30/176 of the TinyOps repo: 32 M MACs, ours 40.8 M (+27%): an estimate.
   CHECK(m->accuracy("proxylessnas-mobile", 0.3, 176, 40.8e6).is_estimate);
   // builtin() holds this fit's coefficients (re-run fit_cpp() and paste when accuracy.csv changes).
+  if (std::getenv("TINYOPS_PRINT_FIT")) std::cout << m->fit_cpp();  // the table to paste into builtin()
   const AccuracyModel b = AccuracyModel::builtin();
   REQUIRE(b.fits().size() == m->fits().size());
   for (const auto& entry : m->fits()) {
@@ -228,7 +233,7 @@ TEST_CASE("the real accuracy.csv: listed figures, and the built-in coefficients 
   for (const auto& entry : m->family_offsets())
     CHECK(b.family_offset(entry.first) == doctest::Approx(entry.second).epsilon(1e-4));
   // MCUNet in0..in4 share a curve, each shifted through its own figure (in4 lies 1.4 points above).
-  CHECK(m->family_offset("mcunet-in4") == doctest::Approx(1.43).epsilon(0.01));
+  CHECK(m->family_offset("mcunet-in4") == doctest::Approx(1.40).epsilon(0.01));
   CHECK(*m->estimate("mcunet-in4", 125.9e6) == doctest::Approx(68.0).epsilon(1e-6));
   CHECK(*m->estimate("mcunet-in0", 6.4e6) == doctest::Approx(40.4).epsilon(1e-6));
   CHECK(m->family_offset("mobilenet-v2") == 0);

@@ -101,6 +101,7 @@ TEST_CASE("MACs and params of the standard configurations are within 2% of the p
   // MobileNetV1/V2/V3 checkpoints (TF-slim) have 1001 classes; torchvision/TF tpu models 1000.
   const Row rows[] = {{"mobilenet-v2", 1.0, 224, 1001, 300, 3.47},
                       {"mobilenet-v3-large", 1.0, 224, 1001, 217, 5.4},
+                      {"mobilenet-v3-large-minimalistic", 1.0, 224, 1001, 209, 3.9},
                       {"mnasnet-b1", 1.0, 224, 1000, 312, 4.38},
                       {"mobilenet-v1", 1.0, 224, 1001, 569, 4.2},
                       {"mnasnet-a1", 1.0, 224, 1000, 312, 3.9}};  // MnasNet paper, Table 1
@@ -129,14 +130,18 @@ TEST_CASE("accuracy.csv: every row our families cover, compared within 2% (or eq
       {"mcunet_in0", {"mcunet-in0", 1000}},             {"mcunet_in1", {"mcunet-in1", 1000}},
       {"mcunet_in2", {"mcunet-in2", 1000}},             {"mcunet_in3", {"mcunet-in3", 1000}},
       {"mcunet_in4", {"mcunet-in4", 1000}},             {"proxylessnas_tinyops", {"proxylessnas-mobile", 1000}},
-      {"mobilenet_v3_tinyops", {"mobilenet-v3-large", 1000}}, {"mnasnet_tinyops", {"mnasnet-b1", 1000}}};
+      {"mobilenet_v3_tinyops", {"mobilenet-v3-large", 1000}}, {"mnasnet_tinyops", {"mnasnet-b1", 1000}},
+      {"mobilenet_v3_large_minimalistic", {"mobilenet-v3-large-minimalistic", 1001}}};
   // Figures we do not reproduce (see docs/zoo.md): the slim README's MobileNetV3-Small figures
   // (66 M / 2.9 M) are those of the paper's first version, ours match the final paper and
   // torchvision (56 M, 2.54 M); the TinyOps-repo models use their own unpublished configs.
   const std::set<std::string> known_mismatch = {
       "mobilenet_v3_small 1.0 224 macs", "mobilenet_v3_small 1.0 224 params", "mobilenet_v3_small 0.75 224 params",
       "proxylessnas_tinyops 0.30 176 macs", "proxylessnas_tinyops 0.30 176 params",
-      "mobilenet_v3_tinyops 0.55 128 params", "mobilenet_v3_tinyops 1.00 160 params"};
+      "mobilenet_v3_tinyops 0.55 128 params",
+      // w1.00 is Large-minimalistic (params 3.91 vs 3.96 M); its 111 M MACs are 4% above slim's own
+      // 209 M at 224 scaled to 160 (106.6 M): ours 107.9 M.
+      "mobilenet_v3_tinyops 1.00 160 macs"};
   std::string line;
   std::getline(f, line);  // header
   std::set<std::string> mismatches;
@@ -156,8 +161,10 @@ TEST_CASE("accuracy.csv: every row our families cover, compared within 2% (or eq
       continue;
     }
     ++rows_covered;
-    const std::string& zf = it->second.first;
     const double width = c[1].empty() ? 1.0 : std::stod(c[1]);
+    // The TinyOps MobileNetV3 w1.00 (3.96 M params) is Large-minimalistic (explore/accuracy.cpp).
+    const std::string zf =
+        fam == "mobilenet_v3_tinyops" && width >= 1.0 ? "mobilenet-v3-large-minimalistic" : it->second.first;
     int res = c[2].empty() ? 0 : std::stoi(c[2]);
     if (res == 0)
       for (const ZooFamily& z : zoo_families())
@@ -185,7 +192,7 @@ TEST_CASE("accuracy.csv: every row our families cover, compared within 2% (or eq
   }
   std::printf("accuracy.csv: %d rows compared (%d skipped), %d/%d figures within 2%% or equal after truncation\n",
               rows_covered, rows_skipped, within, compared);
-  CHECK(rows_covered == 36);
+  CHECK(rows_covered == 37);
   CHECK(mismatches == known_mismatch);
   CHECK(within == compared - static_cast<int>(known_mismatch.size()));
 }

@@ -51,7 +51,7 @@ TEST_CASE("tinyops simulate --json and --timeline on the demo model") {
     CHECK_MESSAGE(j.contains(k), k);
   CHECK(j["latency_ms"].get<double>() >= j["lower_bound_ms"].get<double>());
   CHECK(j["latency_ms"].get<double>() >= j["compute_ms"].get<double>());
-  CHECK(j["kernels"] == "tflm-cmsis-nn");
+  CHECK(j["kernels"] == "tinyops");  // our kernels by default
   std::ifstream f(svg);
   std::stringstream s;
   s << f.rdbuf();

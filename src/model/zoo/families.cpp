@@ -66,7 +66,9 @@ struct V3Block {
   Act act;
   int stride;
 };
-void mobilenet_v3(Net& n, double w, int classes, bool large) {
+// Large-minimalistic (slim V3_LARGE_MINIMALISTIC): the Large table with 3x3 kernels everywhere, no SE,
+// ReLU everywhere (stem and head too).
+void mobilenet_v3(Net& n, double w, int classes, bool large, bool minimalistic = false) {
   static const V3Block kLarge[] = {
       {3, 16, 16, false, Act::Relu, 1},    {3, 64, 24, false, Act::Relu, 2},    {3, 72, 24, false, Act::Relu, 1},
       {5, 72, 40, true, Act::Relu, 2},     {5, 120, 40, true, Act::Relu, 1},    {5, 120, 40, true, Act::Relu, 1},
@@ -79,7 +81,8 @@ void mobilenet_v3(Net& n, double w, int classes, bool large) {
       {5, 120, 48, true, Act::HSwish, 1},  {5, 144, 48, true, Act::HSwish, 1},  {5, 288, 96, true, Act::HSwish, 2},
       {5, 576, 96, true, Act::HSwish, 1},  {5, 576, 96, true, Act::HSwish, 1}};
   n.scope("stem");
-  n.conv(make_divisible(16 * w), 3, 2, Act::HSwish, "conv");
+  const Act head_act = minimalistic ? Act::Relu : Act::HSwish;
+  n.conv(make_divisible(16 * w), 3, 2, head_act, "conv");
   const V3Block* spec = large ? kLarge : kSmall;
   const int count = large ? 15 : 11;
   int in_unscaled = 16;
@@ -89,13 +92,14 @@ void mobilenet_v3(Net& n, double w, int classes, bool large) {
     // slim expresses the expansion as a factor of the (scaled) input: make_divisible(in * exp / in0, 8).
     const int mid = make_divisible(n.channels() * (static_cast<double>(s.exp) / in_unscaled));
     in_unscaled = s.out;
-    const int se = s.se ? make_divisible(mid / 4.0) : 0;
-    n.mbconv(mid, make_divisible(s.out * w), s.k, s.stride, s.act, se, Gate::HardSigmoid);
+    const int se = s.se && !minimalistic ? make_divisible(mid / 4.0) : 0;
+    n.mbconv(mid, make_divisible(s.out * w), minimalistic ? 3 : s.k, s.stride, minimalistic ? Act::Relu : s.act, se,
+             Gate::HardSigmoid);
   }
   n.scope("head");
-  n.conv(make_divisible((large ? 960 : 576) * w), 1, 1, Act::HSwish, "conv");
+  n.conv(make_divisible((large ? 960 : 576) * w), 1, 1, head_act, "conv");
   const int last = large ? 1280 : 1024;
-  n.head_mean_conv_conv(w > 1.0 ? make_divisible(last * w) : last, Act::HSwish, classes);
+  n.head_mean_conv_conv(w > 1.0 ? make_divisible(last * w) : last, head_act, classes);
 }
 
 // MnasNet-B1, torchvision mnasnet.py (mnasnet1_0): depths _round_to_multiple_of(d * width, 8),
@@ -233,6 +237,7 @@ const std::vector<ZooFamily>& zoo_families() {
       {"mobilenet-v1", 1.0, 224, "MobileNetV1 (TF-slim)"},
       {"mobilenet-v2", 1.0, 224, "MobileNetV2 (TF-slim/Keras)"},
       {"mobilenet-v3-large", 1.0, 224, "MobileNetV3-Large (TF-slim), SE + hard-swish"},
+      {"mobilenet-v3-large-minimalistic", 1.0, 224, "MobileNetV3-Large-minimalistic (TF-slim): 3x3, no SE, ReLU"},
       {"mobilenet-v3-small", 1.0, 224, "MobileNetV3-Small (TF-slim), SE + hard-swish"},
       {"mnasnet-b1", 1.0, 224, "MnasNet-B1 (torchvision mnasnet1_0)"},
       {"mnasnet-a1", 1.0, 224, "MnasNet-A1 (TF tpu models), SE"},
@@ -284,6 +289,7 @@ Result<Graph> make_zoo_model(const std::string& family, double width, int resolu
     if (family == "mobilenet-v1") mobilenet_v1(n, width, classes);
     else if (family == "mobilenet-v2") mobilenet_v2(n, width, classes);
     else if (family == "mobilenet-v3-large") mobilenet_v3(n, width, classes, true);
+    else if (family == "mobilenet-v3-large-minimalistic") mobilenet_v3(n, width, classes, true, true);
     else if (family == "mobilenet-v3-small") mobilenet_v3(n, width, classes, false);
     else if (family == "mnasnet-b1") mnasnet_b1(n, width, classes);
     else if (family == "mnasnet-a1") mnasnet_a1(n, width, classes);
