@@ -19,6 +19,12 @@ namespace arm {
 bool invoke(const KernelArgs& args, const KernelIO& io, OutRange range, void* scratch, int32_t scratch_bytes,
             KernelStatus* status);
 
+#if defined(__ARM_FEATURE_MVE)
+// Helium paths (arm/conv_mve.cpp), offered first by invoke(); same contract.
+bool invoke_mve(const KernelArgs& args, const KernelIO& io, OutRange range, void* scratch, int32_t scratch_bytes,
+                KernelStatus* status);
+#endif
+
 }  // namespace arm
 }  // namespace kern
 }  // namespace tinyops

@@ -1033,6 +1033,9 @@ bool depthwise(const ConvParams& p, const KernelIO& io, OutRange r, KernelStatus
 
 bool invoke(const KernelArgs& args, const KernelIO& io, OutRange range, void* scratch, int32_t scratch_bytes,
             KernelStatus* status) {
+#if defined(__ARM_FEATURE_MVE)
+  if (invoke_mve(args, io, range, scratch, scratch_bytes, status)) return true;
+#endif
   switch (args.kind) {
     case KernelKind::Conv2D: return conv2d(args.p.conv, io, range, scratch, scratch_bytes, status);
     case KernelKind::DepthwiseConv2D: return depthwise(args.p.conv, io, range, status);

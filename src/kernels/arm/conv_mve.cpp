@@ -1,0 +1,350 @@
+// Cortex-M55 Helium (MVE) paths for CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED. Same arithmetic as
+// the portable kernels (conv.cpp): acc = bias + sum (x + input_offset) * w, TFLite's requantization;
+// every byte identical. Anything unusual (dilation, depth multiplier != 1, non-contiguous filters or
+// output channels, shifts outside [-31, 30]) is declined so that the DSP / portable code runs.
+//
+// - CONV_2D / FULLY_CONNECTED: int8 dot products, VLDRB of 16 bytes + VMLADAVA per output channel,
+//   register block 4 output channels x 2 pixels; the K % 16 tail with a VCTP predicate (zeroing loads).
+//   The input offset is folded in: acc = bias_sums[c] + sum x * w (bias_sums = bias + input_offset *
+//   sum(w), computed per call when the host gave none), padding taps of the int8 im2col patch hold
+//   -input_offset so they contribute (x + offset) * w = 0. 1x1 convolutions read the input in place.
+// - DEPTHWISE: 16 channels per block as 4 x int32x4 lanes (VLDRB.S32 widens, VMLA accumulates), taps
+//   unrolled for 3/5/7 columns; interior pixels start from bias_sums, border pixels add the offset.
+// - Requantization in vectors, exact for every input: TFLite's doubling high multiply
+//   floor((x*m + 2^30) / 2^31) (saturating for x = m = INT32_MIN) is VQRDMULH; RoundingDivideByPOT(h, rs)
+//   (half away from zero) is VRSHL(h - (h < 0), -rs) for rs >= 1 (VRSHL rounds half up, in wide
+//   precision; h > INT32_MIN here since |m| <= 2^31 - 1 or x != INT32_MIN), h for rs = 0.
+#include "kernels/arm/arm_kernels.h"
+
+#if defined(TINYOPS_ARM_KERNELS) && defined(__ARM_FEATURE_MVE)
+#include <arm_mve.h>
+
+#include "kernels/internal.h"
+
+namespace tinyops {
+namespace kern {
+namespace arm {
+
+namespace {
+
+constexpr int32_t kCh = 64;  // output channels per chunk (per-channel tables on the stack)
+
+// Per-channel requantization of a chunk, split once per call: lanes read with VLDRW.
+struct RqTab {
+  int32_t m[kCh];    // multiplier
+  int32_t ls[kCh];   // max(shift, 0)
+  int32_t nrs[kCh];  // -max(-shift, 0)
+  int32_t nm[kCh];   // -1 when the right shift is >= 1, else 0
+  int32_t b[kCh];    // starting accumulator (bias_sums or bias, per kernel)
+};
+
+// Fills m/ls/nrs/nm for channels [c0, c0 + n); returns true when some left shift is > 0.
+bool make_tab(const ConvParams& p, int32_t c0, int32_t n, RqTab* t) {
+  bool left = false;
+  for (int32_t j = 0; j < n; ++j) {
+    const int32_t s = p.shift[c0 + j];
+    t->m[j] = p.multiplier[c0 + j];
+    t->ls[j] = s > 0 ? s : 0;
+    t->nrs[j] = s < 0 ? s : 0;
+    t->nm[j] = s < 0 ? -1 : 0;
+    left = left || s > 0;
+  }
+  return left;
+}
+
+struct OutQ {
+  int32_t off, lo, hi;
+};
+
+// 4 accumulators -> int8 (channels t[j..j+3]), stored to out[0..3] (the first n when n < 4).
+template <bool Left>
+TINYOPS_INLINE void rq_store(int32x4_t acc, const RqTab& t, int32_t j, const OutQ& o, int8_t* out, int32_t n) {
+  int32x4_t x = acc;
+  if (Left) x = vshlq_s32(x, vldrwq_s32(t.ls + j));
+  int32x4_t h = vqrdmulhq_s32(x, vldrwq_s32(t.m + j));
+  h = vaddq_s32(h, vandq_s32(vshrq_n_s32(h, 31), vldrwq_s32(t.nm + j)));
+  h = vrshlq_s32(h, vldrwq_s32(t.nrs + j));
+  h = vaddq_n_s32(h, o.off);
+  h = vmaxq_s32(h, vdupq_n_s32(o.lo));
+  h = vminq_s32(h, vdupq_n_s32(o.hi));
+  if (n >= 4)
+    vstrbq_s32(out, h);
+  else
+    vstrbq_p_s32(out, h, vctp32q(static_cast<uint32_t>(n)));
+}
+
+// Accumulators a[0..n) (channels t[0..n)) -> out[0..n).
+template <bool Left>
+TINYOPS_INLINE void rq_row(const int32_t* a, const RqTab& t, int32_t n, const OutQ& o, int8_t* out) {
+  for (int32_t j = 0; j < n; j += 4) rq_store<Left>(vldrwq_s32(a + j), t, j, o, out + j, n - j);
+}
+
+// ---- int8 dot products ----
+
+// Four filters (w, w + wn, w + 2 wn, w + 3 wn) against one patch of K >= 1 bytes: a[k] += x . w_k.
+// A tail-predicated loop (DLSTP/LETP): the last iteration's inactive lanes load as zero.
+TINYOPS_INLINE void dot4(const int8_t* x, const int8_t* w, int32_t wn, int32_t K, int32_t* a) {
+  const int8_t* w1 = w + wn;
+  const int8_t* w2 = w1 + wn;
+  const int8_t* w3 = w2 + wn;
+  // VMLADAVA accumulates into even registers only.
+  register int32_t s0 __asm__("r6") = a[0];
+  register int32_t s1 __asm__("r8") = a[1];
+  register int32_t s2 __asm__("r10") = a[2];
+  register int32_t s3 __asm__("r12") = a[3];
+  __asm__ volatile(
+      "dlstp.8 lr, %[k]\n"
+      "1:\n\t"
+      "vldrb.8 q0, [%[x]], #16\n\t"
+      "vldrb.8 q1, [%[w0]], #16\n\t"
+      "vldrb.8 q2, [%[w1]], #16\n\t"
+      "vmladava.s8 %[s0], q0, q1\n\t"
+      "vldrb.8 q3, [%[w2]], #16\n\t"
+      "vmladava.s8 %[s1], q0, q2\n\t"
+      "vldrb.8 q4, [%[w3]], #16\n\t"
+      "vmladava.s8 %[s2], q0, q3\n\t"
+      "vmladava.s8 %[s3], q0, q4\n\t"
+      "letp lr, 1b\n\t"
+      : [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2), [s3] "+r"(s3), [x] "+r"(x), [w0] "+r"(w), [w1] "+r"(w1),
+        [w2] "+r"(w2), [w3] "+r"(w3)
+      : [k] "r"(K)
+      : "lr", "q0", "q1", "q2", "q3", "q4", "memory");
+  a[0] = s0, a[1] = s1, a[2] = s2, a[3] = s3;
+}
+
+// One filter against one patch (K >= 1).
+TINYOPS_INLINE int32_t dot1(const int8_t* x, const int8_t* w, int32_t K, int32_t acc) {
+  register int32_t s __asm__("r6") = acc;
+  __asm__ volatile(
+      "dlstp.8 lr, %[k]\n"
+      "1:\n\t"
+      "vldrb.8 q0, [%[x]], #16\n\t"
+      "vldrb.8 q1, [%[w]], #16\n\t"
+      "vmladava.s8 %[s], q0, q1\n\t"
+      "letp lr, 1b\n\t"
+      : [s] "+r"(s), [x] "+r"(x), [w] "+r"(w)
+      : [k] "r"(K)
+      : "lr", "q0", "q1", "memory");
+  return s;
+}
+
+// sum of n int8 values
+TINYOPS_INLINE int32_t sum8(const int8_t* w, int32_t n) {
+  int32_t s = 0;
+  for (int32_t k = 0; k < n; k += 16) s = vaddvaq_s8(s, vldrbq_z_s8(w + k, vctp8q(static_cast<uint32_t>(n - k))));
+  return s;
+}
+
+// dst[0..n) = src[0..n) / = v
+TINYOPS_INLINE void copy8(int8_t* dst, const int8_t* src, int32_t n) {
+  for (int32_t k = 0; k < n; k += 16) {
+    const mve_pred16_t pr = vctp8q(static_cast<uint32_t>(n - k));
+    vstrbq_p_s8(dst + k, vldrbq_z_s8(src + k, pr), pr);
+  }
+}
+TINYOPS_INLINE void fill8(int8_t* dst, int8_t v, int32_t n) {
+  const int8x16_t d = vdupq_n_s8(v);
+  for (int32_t k = 0; k < n; k += 16) vstrbq_p_s8(dst + k, d, vctp8q(static_cast<uint32_t>(n - k)));
+}
+
+// first k in [0, size) with origin + k >= 0; one past the last with origin + k < limit.
+TINYOPS_INLINE void valid_taps(int32_t origin, int32_t size, int32_t limit, int32_t* k0, int32_t* k1) {
+  int32_t a = origin < 0 ? -origin : 0;
+  int32_t b = limit - origin > 0 ? limit - origin : 0;
+  a = min_i32(a, size);
+  b = max_i32(min_i32(b, size), a);
+  *k0 = a;
+  *k1 = b;
+}
+
+// Starting accumulators of a chunk: bias_sums, or bias + input_offset * sum of the filter.
+void chunk_bias(const ConvParams& p, const View4<const int8_t>& w, int32_t c0, int32_t n, int32_t K, int32_t* b) {
+  for (int32_t j = 0; j < n; ++j) {
+    if (p.bias_sums) {
+      b[j] = p.bias_sums[c0 + j];
+    } else {
+      const int32_t s = sum8(w.at(c0 + j, 0, 0, 0), K);
+      b[j] = static_cast<int32_t>(static_cast<uint32_t>(p.bias ? p.bias[c0 + j] : 0) +
+                                  static_cast<uint32_t>(p.input_offset) * static_cast<uint32_t>(s));
+    }
+  }
+}
+
+// Accumulators of a chunk's nch channels for one or two patches.
+struct GemmCtx {
+  const int8_t* w;  // the chunk's first filter
+  int32_t wn;       // bytes between filters
+  int32_t K;
+  int32_t nch;
+  const int32_t* b;
+};
+
+TINYOPS_INLINE void gemm1(const GemmCtx& g, const int8_t* x0, int32_t* a0) {
+  int32_t j = 0;
+  const int8_t* w = g.w;
+  for (; j + 4 <= g.nch; j += 4, w += 4 * g.wn) {
+    a0[j] = g.b[j], a0[j + 1] = g.b[j + 1], a0[j + 2] = g.b[j + 2], a0[j + 3] = g.b[j + 3];
+    dot4(x0, w, g.wn, g.K, a0 + j);
+  }
+  for (; j < g.nch; ++j, w += g.wn) a0[j] = dot1(x0, w, g.K, g.b[j]);
+}
+
+// True when every shift of the range is in [-31, 30] (what the vector requantization handles).
+bool shifts_ok(const ConvParams& p, const OutRange& r) {
+  for (int32_t c = r.c_begin; c < r.c_end; ++c)
+    if (p.shift[c] < -31 || p.shift[c] > 30) return false;
+  return true;
+}
+
+// ---- CONV_2D ----
+
+// The patch of output pixel (iy0, ix0): a pointer into the input for an inside 1x1 tap, else the int8
+// im2col patch in buf (padding bytes -input_offset).
+const int8_t* patch(const View4<const int8_t>& in, const ConvParams& p, int32_t n, int32_t iy0, int32_t ix0,
+                    int8_t* buf) {
+  const int32_t KH = p.filter_h, KW = p.filter_w, IC = in.full.c;
+  int32_t ky0, ky1, kx0, kx1;
+  valid_taps(iy0, KH, in.full.h, &ky0, &ky1);
+  valid_taps(ix0, KW, in.full.w, &kx0, &kx1);
+  if (KH == 1 && KW == 1 && ky1 > ky0 && kx1 > kx0) return in.at(n, iy0, ix0, 0);
+  const int8_t pad = static_cast<int8_t>(-p.input_offset);
+  const bool row_contig = in.stride_w == IC;
+  for (int32_t ky = 0; ky < KH; ++ky) {
+    int8_t* row = buf + ky * KW * IC;
+    if (ky < ky0 || ky >= ky1) {
+      fill8(row, pad, KW * IC);
+      continue;
+    }
+    fill8(row, pad, kx0 * IC);
+    if (row_contig) {
+      copy8(row + kx0 * IC, in.at(n, iy0 + ky, ix0 + kx0, 0), (kx1 - kx0) * IC);
+    } else {
+      for (int32_t kx = kx0; kx < kx1; ++kx) copy8(row + kx * IC, in.at(n, iy0 + ky, ix0 + kx, 0), IC);
+    }
+    fill8(row + kx1 * IC, pad, (KW - kx1) * IC);
+  }
+  return buf;
+}
+
+template <bool Left>
+__attribute__((noinline)) void conv_chunk(const ConvParams& p, const View4<const int8_t>& in, const GemmCtx& g,
+                                          const RqTab& t, const View4<int8_t>& out, const OutRange& r, int32_t c0,
+                                          int8_t* scratch) {
+  const OutQ oq{p.output_offset, p.act_min, p.act_max};
+  const int32_t OW = out.full.w;
+  int32_t a0[kCh];
+  for (int32_t n = 0; n < out.full.n; ++n) {
+    for (int32_t oy = r.y_begin; oy < r.y_end; ++oy) {
+      const int32_t iy0 = oy * p.stride_h - p.pad_top;
+      int8_t* o = out.at(n, oy, 0, c0);
+      for (int32_t ox = 0; ox < OW; ++ox, o += out.stride_w) {
+        gemm1(g, patch(in, p, n, iy0, ox * p.stride_w - p.pad_left, scratch), a0);
+        rq_row<Left>(a0, t, g.nch, oq, o);
+      }
+    }
+  }
+}
+
+bool conv2d(const ConvParams& p, const KernelIO& io, OutRange r, void* scratch, int32_t scratch_bytes,
+            KernelStatus* st) {
+  const AnyView& iv = io.in[0];
+  const AnyView& wv = io.weights;
+  const AnyView& ov = io.out;
+  const Shape4 is = iv.full, os = ov.full, ws = wv.full;
+  if (ws.n != os.c || ws.h != p.filter_h || ws.w != p.filter_w || ws.c != is.c || is.n != os.n) return false;
+  if (!p.multiplier || !p.shift || p.stride_h < 1 || p.stride_w < 1 || p.dilation_h != 1 || p.dilation_w != 1)
+    return false;
+  // Padding bytes are -input_offset: it must be an int8 value.
+  if (p.input_offset < -127 || p.input_offset > 128) return false;
+  const int32_t IH = is.h, IW = is.w, IC = is.c, OW = os.w, KH = p.filter_h, KW = p.filter_w;
+  const int32_t K = KH * KW * IC;
+  // One int8 patch (the portable kernel's scratch holds two int16 patches, 4 K bytes).
+  if (scratch_bytes < conv2d_s8_scratch_bytes(p, io) || scratch_bytes < K || scratch == nullptr) return false;
+  if (!out_ok(ov, ElemType::Int8, r) || ov.stride_c != 1) return false;
+  if (range_empty(r)) return false;
+  {
+    const int32_t yb = r.y_begin * p.stride_h - p.pad_top;
+    const int32_t ye = (r.y_end - 1) * p.stride_h - p.pad_top + KH;
+    const int32_t xb = -p.pad_left, xe = (OW - 1) * p.stride_w - p.pad_left + KW;
+    if (!view_has(iv, ElemType::Int8, 0, is.n, max_i32(yb, 0), min_i32(ye, IH), max_i32(xb, 0), min_i32(xe, IW), 0, IC) ||
+        iv.stride_c != 1)
+      return false;
+  }
+  if (!view_has(wv, ElemType::Int8, r.c_begin, r.c_end, 0, KH, 0, KW, 0, IC) || wv.stride_c != 1) return false;
+  if (wv.stride_w != IC || wv.stride_h != KW * IC || !shifts_ok(p, r)) return false;
+  const View4<const int8_t> in = iv.as<const int8_t>();
+  const View4<const int8_t> w = wv.as<const int8_t>();
+  const View4<int8_t> out = ov.as<int8_t>();
+  RqTab t;
+  for (int32_t c0 = r.c_begin; c0 < r.c_end; c0 += kCh) {
+    const int32_t nch = min_i32(kCh, r.c_end - c0);
+    const bool left = make_tab(p, c0, nch, &t);
+    chunk_bias(p, w, c0, nch, K, t.b);
+    const GemmCtx g{w.at(c0, 0, 0, 0), w.stride_n, K, nch, t.b};
+    if (left) conv_chunk<true>(p, in, g, t, out, r, c0, static_cast<int8_t*>(scratch));
+    else conv_chunk<false>(p, in, g, t, out, r, c0, static_cast<int8_t*>(scratch));
+  }
+  *st = KernelStatus::Ok;
+  return true;
+}
+
+// ---- FULLY_CONNECTED ----
+
+template <bool Left>
+__attribute__((noinline)) void fc_chunk(const ConvParams& p, const View4<const int8_t>& in, const GemmCtx& g,
+                                        const RqTab& t, const View4<int8_t>& out, const OutRange& r, int32_t c0) {
+  const OutQ o{p.output_offset, p.act_min, p.act_max};
+  int32_t a0[kCh];
+  for (int32_t n = 0; n < out.full.n; ++n)
+    for (int32_t b = r.y_begin; b < r.y_end; ++b) {
+      gemm1(g, in.at(n, b, 0, 0), a0);
+      rq_row<Left>(a0, t, g.nch, o, out.at(n, b, 0, c0));
+    }
+}
+
+bool fully_connected(const ConvParams& p, const KernelIO& io, OutRange r, KernelStatus* st) {
+  const AnyView& iv = io.in[0];
+  const AnyView& wv = io.weights;
+  const AnyView& ov = io.out;
+  const int32_t I = iv.full.c, B = ov.full.h;
+  if (wv.full.n != ov.full.c || wv.full.c != I || wv.full.h != 1 || wv.full.w != 1 || iv.full.h != B ||
+      iv.full.w != 1 || ov.full.w != 1 || iv.full.n != ov.full.n)
+    return false;
+  if (!p.multiplier || !p.shift) return false;
+  if (p.input_offset < -255 || p.input_offset > 255) return false;
+  if (!out_ok(ov, ElemType::Int8, r) || ov.stride_c != 1) return false;
+  if (range_empty(r)) return false;
+  if (!view_has(iv, ElemType::Int8, 0, iv.full.n, r.y_begin, r.y_end, 0, 1, 0, I) || iv.stride_c != 1) return false;
+  if (!view_has(wv, ElemType::Int8, r.c_begin, r.c_end, 0, 1, 0, 1, 0, I) || wv.stride_c != 1) return false;
+  if (!shifts_ok(p, r)) return false;
+  const View4<const int8_t> in = iv.as<const int8_t>();
+  const View4<const int8_t> w = wv.as<const int8_t>();
+  const View4<int8_t> out = ov.as<int8_t>();
+  RqTab t;
+  for (int32_t c0 = r.c_begin; c0 < r.c_end; c0 += kCh) {
+    const int32_t nch = min_i32(kCh, r.c_end - c0);
+    const bool left = make_tab(p, c0, nch, &t);
+    chunk_bias(p, w, c0, nch, I, t.b);
+    const GemmCtx g{w.at(c0, 0, 0, 0), w.stride_n, I, nch, t.b};
+    if (left) fc_chunk<true>(p, in, g, t, out, r, c0);
+    else fc_chunk<false>(p, in, g, t, out, r, c0);
+  }
+  *st = KernelStatus::Ok;
+  return true;
+}
+
+}  // namespace
+
+bool invoke_mve(const KernelArgs& args, const KernelIO& io, OutRange range, void* scratch, int32_t scratch_bytes,
+                KernelStatus* status) {
+  switch (args.kind) {
+    case KernelKind::Conv2D: return conv2d(args.p.conv, io, range, scratch, scratch_bytes, status);
+    case KernelKind::FullyConnected: return fully_connected(args.p.conv, io, range, status);
+    default: return false;
+  }
+}
+
+}  // namespace arm
+}  // namespace kern
+}  // namespace tinyops
+#endif
