@@ -333,12 +333,148 @@ bool fully_connected(const ConvParams& p, const KernelIO& io, OutRange r, Kernel
   return true;
 }
 
+// ---- DEPTHWISE_CONV_2D, depth multiplier 1 ----
+
+// acc_v += (x + off) * w over taps [0, nky) x [0, nkx) for NV vectors of 4 channels (MVE has no integer
+// vector-by-vector VMLA: VMUL + VADD); x / w point at the first tap's first channel. The last vector
+// loads under predicate pr (zeroes beyond the channel count).
+template <int NV, bool Off, int KW>
+TINYOPS_INLINE void dw_taps(const int8_t* x, const int8_t* w, int32_t sw, int32_t sh, int32_t wsw, int32_t wsh,
+                            int32_t nky, int32_t nkx, int32_t off, mve_pred16_t pr, int32x4_t* acc) {
+  int32x4_t a0 = acc[0], a1 = NV > 1 ? acc[1] : a0, a2 = NV > 2 ? acc[2] : a0, a3 = NV > 3 ? acc[3] : a0;
+  const int32_t kw = KW ? KW : nkx;
+  for (int32_t ky = 0; ky < nky; ++ky, x += sh, w += wsh) {
+    const int8_t* xp = x;
+    const int8_t* wp = w;
+    for (int32_t kx = 0; kx < kw; ++kx, xp += sw, wp += wsw) {
+      if (NV == 1) {
+        int32x4_t v = vldrbq_z_s32(xp, pr);
+        if (Off) v = vaddq_n_s32(v, off);
+        a0 = vaddq_s32(a0, vmulq_s32(v, vldrbq_z_s32(wp, pr)));
+        continue;
+      }
+      int32x4_t v0 = vldrbq_s32(xp), v1 = vldrbq_s32(xp + 4), v2 = vldrbq_s32(xp + 8), v3 = vldrbq_s32(xp + 12);
+      if (Off) {
+        v0 = vaddq_n_s32(v0, off), v1 = vaddq_n_s32(v1, off);
+        v2 = vaddq_n_s32(v2, off), v3 = vaddq_n_s32(v3, off);
+      }
+      a0 = vaddq_s32(a0, vmulq_s32(v0, vldrbq_s32(wp)));
+      a1 = vaddq_s32(a1, vmulq_s32(v1, vldrbq_s32(wp + 4)));
+      a2 = vaddq_s32(a2, vmulq_s32(v2, vldrbq_s32(wp + 8)));
+      a3 = vaddq_s32(a3, vmulq_s32(v3, vldrbq_s32(wp + 12)));
+    }
+  }
+  acc[0] = a0;
+  if (NV > 1) acc[1] = a1, acc[2] = a2, acc[3] = a3;
+}
+
+struct DwGeo {
+  int32_t sw, sh, wsw, wsh;
+};
+
+// One output pixel, channels [c0, c0 + nch) of the chunk: taps [ky0, ky1) x [kx0, kx1) from x (the
+// pixel's first tap), w (first tap). Interior: acc from bias_sums, no offset; border: bias + offset.
+template <bool Left, bool Interior, int KW>
+TINYOPS_INLINE void dw_pixel(const ConvParams& p, const RqTab& t, const OutQ& oq, const DwGeo& g, const int8_t* x,
+                             const int8_t* w, int32_t c0, int32_t nch, int32_t nky, int32_t nkx, int8_t* o) {
+  int32_t j = 0;
+  const int32_t* b = Interior ? p.bias_sums + c0 : t.b;
+  for (; j + 16 <= nch; j += 16) {
+    int32x4_t a[4] = {vldrwq_s32(b + j), vldrwq_s32(b + j + 4), vldrwq_s32(b + j + 8), vldrwq_s32(b + j + 12)};
+    dw_taps<4, !Interior, KW>(x + j, w + j, g.sw, g.sh, g.wsw, g.wsh, nky, nkx, p.input_offset, 0xFFFF, a);
+    for (int k = 0; k < 4; ++k) rq_store<Left>(a[k], t, j + 4 * k, oq, o + j + 4 * k, 4);
+  }
+  for (; j < nch; j += 4) {
+    const mve_pred16_t pr = vctp32q(static_cast<uint32_t>(nch - j));
+    int32x4_t a[1] = {vldrwq_z_s32(b + j, pr)};
+    dw_taps<1, !Interior, KW>(x + j, w + j, g.sw, g.sh, g.wsw, g.wsh, nky, nkx, p.input_offset, pr, a);
+    rq_store<Left>(a[0], t, j, oq, o + j, nch - j);
+  }
+}
+
+template <bool Left, int KW>
+__attribute__((noinline)) void dw_chunk(const ConvParams& p, const View4<const int8_t>& in, const View4<const int8_t>& w,
+                                        const RqTab& t, const View4<int8_t>& out, const OutRange& r, int32_t c0,
+                                        int32_t nch) {
+  const OutQ oq{p.output_offset, p.act_min, p.act_max};
+  const int32_t IH = in.full.h, IW = in.full.w, OW = out.full.w, KH = p.filter_h, KWr = p.filter_w;
+  const DwGeo g{in.stride_w, in.stride_h, w.stride_w, w.stride_h};
+  const int8_t* w0 = w.at(0, 0, 0, c0);
+  for (int32_t n = 0; n < out.full.n; ++n) {
+    for (int32_t oy = r.y_begin; oy < r.y_end; ++oy) {
+      const int32_t iy0 = oy * p.stride_h - p.pad_top;
+      int32_t ky0, ky1;
+      valid_taps(iy0, KH, IH, &ky0, &ky1);
+      int8_t* o = out.at(n, oy, 0, c0);
+      for (int32_t ox = 0; ox < OW; ++ox, o += out.stride_w) {
+        const int32_t ix0 = ox * p.stride_w - p.pad_left;
+        int32_t kx0, kx1;
+        valid_taps(ix0, KWr, IW, &kx0, &kx1);
+        if (ky0 == 0 && ky1 == KH && kx0 == 0 && kx1 == KWr && p.bias_sums) {
+          dw_pixel<Left, true, KW>(p, t, oq, g, in.at(n, iy0, ix0, c0), w0, c0, nch, KH, KWr, o);
+        } else if (ky1 > ky0 && kx1 > kx0) {
+          dw_pixel<Left, false, 0>(p, t, oq, g, in.at(n, iy0 + ky0, ix0 + kx0, c0), w0 + ky0 * g.wsh + kx0 * g.wsw,
+                                   c0, nch, ky1 - ky0, kx1 - kx0, o);
+        } else {  // no valid tap: the bias alone
+          dw_pixel<Left, false, 0>(p, t, oq, g, in.data, w0, c0, nch, 0, 0, o);
+        }
+      }
+    }
+  }
+}
+
+bool depthwise(const ConvParams& p, const KernelIO& io, OutRange r, KernelStatus* st) {
+  const AnyView& iv = io.in[0];
+  const AnyView& wv = io.weights;
+  const AnyView& ov = io.out;
+  const Shape4 is = iv.full, os = ov.full, ws = wv.full;
+  if (p.depth_multiplier != 1 || ws.n != 1 || ws.c != os.c || ws.h != p.filter_h || ws.w != p.filter_w ||
+      is.c != os.c || is.n != os.n)
+    return false;
+  if (!p.multiplier || !p.shift || p.stride_h < 1 || p.stride_w < 1 || p.dilation_h != 1 || p.dilation_w != 1)
+    return false;
+  if (p.input_offset < -255 || p.input_offset > 255) return false;
+  if (!out_ok(ov, ElemType::Int8, r) || ov.stride_c != 1) return false;
+  if (range_empty(r)) return false;
+  const int32_t IH = is.h, IW = is.w, OW = os.w, KH = p.filter_h, KW = p.filter_w;
+  {
+    const int32_t yb = r.y_begin * p.stride_h - p.pad_top;
+    const int32_t ye = (r.y_end - 1) * p.stride_h - p.pad_top + KH;
+    const int32_t xb = -p.pad_left, xe = (OW - 1) * p.stride_w - p.pad_left + KW;
+    if (!view_has(iv, ElemType::Int8, 0, is.n, max_i32(yb, 0), min_i32(ye, IH), max_i32(xb, 0), min_i32(xe, IW),
+                  r.c_begin, r.c_end) ||
+        iv.stride_c != 1)
+      return false;
+  }
+  if (!view_has(wv, ElemType::Int8, 0, 1, 0, KH, 0, KW, r.c_begin, r.c_end) || wv.stride_c != 1) return false;
+  if (!shifts_ok(p, r)) return false;
+  const View4<const int8_t> in = iv.as<const int8_t>();
+  const View4<const int8_t> w = wv.as<const int8_t>();
+  const View4<int8_t> out = ov.as<int8_t>();
+  RqTab t;
+  for (int32_t c0 = r.c_begin; c0 < r.c_end; c0 += kCh) {
+    const int32_t nch = min_i32(kCh, r.c_end - c0);
+    const bool left = make_tab(p, c0, nch, &t);
+    for (int32_t j = 0; j < nch; ++j) t.b[j] = p.bias ? p.bias[c0 + j] : 0;
+    if (KW == 3) {
+      if (left) dw_chunk<true, 3>(p, in, w, t, out, r, c0, nch);
+      else dw_chunk<false, 3>(p, in, w, t, out, r, c0, nch);
+    } else {
+      if (left) dw_chunk<true, 0>(p, in, w, t, out, r, c0, nch);
+      else dw_chunk<false, 0>(p, in, w, t, out, r, c0, nch);
+    }
+  }
+  *st = KernelStatus::Ok;
+  return true;
+}
+
 }  // namespace
 
 bool invoke_mve(const KernelArgs& args, const KernelIO& io, OutRange range, void* scratch, int32_t scratch_bytes,
                 KernelStatus* status) {
   switch (args.kind) {
     case KernelKind::Conv2D: return conv2d(args.p.conv, io, range, scratch, scratch_bytes, status);
+    case KernelKind::DepthwiseConv2D: return depthwise(args.p.conv, io, range, status);
     case KernelKind::FullyConnected: return fully_connected(args.p.conv, io, range, status);
     default: return false;
   }
