@@ -32,7 +32,6 @@
 #include "plan/planner.h"
 #include "sim/calibrate.h"
 #include "sim/cost_model.h"
-#include "sim/direct_plan.h"
 #include "sim/simulator.h"
 
 using namespace tinyops;

@@ -183,57 +183,90 @@ Result<Plan> plan_internal(PlanContext& ctx) {
   return plan;
 }
 
+// Every op once on its whole output where its operands live: activations (and scratch) in `act`,
+// weights in `weights`, no DMA. Memory sizes are not checked here.
+Result<Plan> plan_direct(PlanContext& ctx, const Memory& act, const Memory& weights) {
+  PlanBuilder pb(ctx.board);
+  std::vector<std::string> mem(ctx.g.tensors.size(), act.name);
+  for (size_t t = 0; t < mem.size(); ++t)
+    if (ctx.g.tensors[t].is_constant()) mem[t] = weights.name;
+  Homes homes = activation_homes(pb, ctx.g, mem);
+  weight_homes(pb, ctx, homes, mem);
+  for (const OpModel& m : ctx.models) {
+    OpPlan summary;
+    emit_direct(pb, ctx, m, homes, act.name, &summary);
+    pb.plan().ops.push_back(summary);
+  }
+  set_io_buffers(pb.plan(), ctx.g, homes);
+  Status st = pb.finish();
+  if (!st.ok()) return st.error();
+  return std::move(pb.plan());
+}
+
 Result<Plan> plan_external(PlanContext& ctx) {
   const Board& b = ctx.board;
   const Memory* ram = b.external_ram();
   const Memory* xflash = b.external_flash();
   if (!ram) return Error{fmt::format("external strategy: board '{}' has no external RAM role for the activations", b.name)};
   if (!xflash) return Error{fmt::format("external strategy: board '{}' has no external flash role for the weights", b.name)};
-  PlanBuilder pb(b);
-  std::vector<std::string> mem(ctx.g.tensors.size(), ram->name);
-  for (size_t t = 0; t < mem.size(); ++t)
-    if (ctx.g.tensors[t].is_constant()) mem[t] = xflash->name;
-  Homes homes = activation_homes(pb, ctx.g, mem);
-  weight_homes(pb, ctx, homes, mem);
-  for (const OpModel& m : ctx.models) {
-    OpPlan summary;
-    emit_direct(pb, ctx, m, homes, ram->name, &summary);
-    pb.plan().ops.push_back(summary);
-  }
-  set_io_buffers(pb.plan(), ctx.g, homes);
-  Status st = pb.finish();
-  if (!st.ok()) return st.error();
-  Plan& plan = pb.plan();
+  Result<Plan> r = plan_direct(ctx, *ram, *xflash);
+  if (!r.ok()) return r;
+  Plan& plan = r.value();
   for (const MemoryUse& u : plan.memories)
     if (u.used > u.size)
       return Error{fmt::format("external strategy does not fit board '{}': memory '{}' ({}) overflows by {} bytes ({} "
                                "needed, {} available)",
                                b.name, u.name, u.kind, u.used - u.size, u.used, u.size)};
-  return std::move(plan);
+  return r;
 }
 
-}  // namespace
-
-Result<Plan> make_plan(const Graph& g, const Board& board, const PlanOptions& options) {
-  PlanContext ctx(g, board);
-  ctx.options = options;
+// Prepares the ops and the estimates every strategy starts from.
+Status init_context(PlanContext& ctx) {
+  const Board& board = ctx.board;
   const Memory* sram = board.sram();
   if (!sram) return Error{fmt::format("board '{}' has no SRAM role", board.name)};
-  ctx.sram_budget = options.sram_budget > 0 ? options.sram_budget : default_sram_budget(board);
+  ctx.sram_budget = ctx.options.sram_budget > 0 ? ctx.options.sram_budget : default_sram_budget(board);
   if (ctx.sram_budget > static_cast<int64_t>(sram->size))
     return Error{fmt::format("SRAM budget {} bytes exceeds memory '{}' of board '{}' ({} bytes)", ctx.sram_budget,
                              sram->name, board.name, sram->size)};
-  auto prepared = prepare_graph(g);
+  auto prepared = prepare_graph(ctx.g);
   if (!prepared.ok()) return prepared.error();
   ctx.prepared = std::move(prepared.value());
   ctx.cp = cost_params(board);
   for (const PreparedOp& p : ctx.prepared) {
     for (const PreparedTable& t : p.tables()) ctx.tables_bytes += static_cast<int64_t>(t.bytes);
-    ctx.models.push_back(make_op_model(g, p, ctx.cp));
+    ctx.models.push_back(make_op_model(ctx.g, p, ctx.cp));
   }
   if (const Memory* flash = board.internal_flash())
     ctx.flash_capacity = static_cast<int64_t>(flash->size) - kFlashCodeReserveBytes - ctx.tables_bytes;
-  if (g.ops.empty()) return Error{"the graph has no ops to plan"};
+  if (ctx.g.ops.empty()) return Error{"the graph has no ops to plan"};
+  return ok_status();
+}
+
+}  // namespace
+
+Result<Plan> make_direct_plan(const Graph& g, const Board& board, const std::string& activation_memory,
+                              const std::string& weight_memory, const std::string& label) {
+  const Memory* act = board.memory(activation_memory);
+  const Memory* weights = board.memory(weight_memory);
+  if (!act) return Error{fmt::format("board '{}' has no memory '{}' for the activations", board.name, activation_memory)};
+  if (!weights) return Error{fmt::format("board '{}' has no memory '{}' for the weights", board.name, weight_memory)};
+  PlanContext ctx(g, board);
+  Status st = init_context(ctx);
+  if (!st.ok()) return st.error();
+  Result<Plan> r = plan_direct(ctx, *act, *weights);
+  if (!r.ok()) return r;
+  r.value().board = board.name;
+  r.value().strategy = label;
+  r.value().sram_budget = ctx.sram_budget;
+  return r;
+}
+
+Result<Plan> make_plan(const Graph& g, const Board& board, const PlanOptions& options) {
+  PlanContext ctx(g, board);
+  ctx.options = options;
+  Status st = init_context(ctx);
+  if (!st.ok()) return st.error();
 
   Result<Plan> r = Error{""};
   switch (options.strategy) {

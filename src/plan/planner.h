@@ -43,4 +43,11 @@ int64_t default_sram_budget(const Board& board);
 
 Result<Plan> make_plan(const Graph& g, const Board& board, const PlanOptions& options);
 
+// What-if plans for the simulator and benchmarks: every op once on its whole output, activations and
+// scratch in `activation_memory`, weights in `weight_memory`, no DMA (the external strategy's shape
+// with any two memories). Memory sizes are NOT checked (e.g. activations in an SRAM the model would
+// overflow, as a published run on a larger chip had); the plan is otherwise a normal Plan.
+Result<Plan> make_direct_plan(const Graph& g, const Board& board, const std::string& activation_memory,
+                              const std::string& weight_memory, const std::string& label = "direct");
+
 }  // namespace tinyops

@@ -403,3 +403,26 @@ TEST_CASE("planner: internal peak SRAM is below TFLM's arena for every shared mo
     CHECK(used < tflm);
   }
 }
+
+TEST_CASE("planner: direct what-if plans pass the checker, run bit-exactly and name unknown memories") {
+  if (!testing::have_shared("planner direct plans")) return;
+  const std::vector<SharedCase> cases = shared_cases();
+  const Board b = board("stm32f746g-disco");
+  for (const SharedCase& c : cases) {
+    if (c.model.find("person_detect") == std::string::npos) continue;
+    // Activations in the SDRAM, weights in the internal flash: the published F767 run's placement.
+    auto plan = make_direct_plan(*c.g, b, "sdram", "flash", "arena-in-sdram");
+    REQUIRE_MESSAGE(plan.ok(), (plan.ok() ? "" : plan.error().message));
+    CHECK(plan->strategy == "arena-in-sdram");
+    CHECK(plan->ops.size() == c.g->ops.size());
+    for (const PlanBuffer& buf : plan->buffers) CHECK(buf.memory == (buf.kind == BufferKind::Weights ? "flash" : "sdram"));
+    Status s = check_plan(*c.g, b, plan.value());
+    CHECK_MESSAGE(s.ok(), (s.ok() ? "" : s.error().message));
+    auto out = run_plan(*c.g, b, plan.value(), {c.input});
+    REQUIRE(out.ok());
+    CHECK(out.value()[0] == c.output);
+    auto bad = make_direct_plan(*c.g, b, "dtcm", "flash");
+    REQUIRE_FALSE(bad.ok());
+    CHECK(bad.error().message == "board 'stm32f746g-disco' has no memory 'dtcm' for the activations");
+  }
+}

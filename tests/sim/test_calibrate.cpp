@@ -3,7 +3,7 @@
 
 #include "model/builder.h"
 #include "sim/calibrate.h"
-#include "sim/direct_plan.h"
+#include "plan/planner.h"
 #include "sim_test_support.h"
 
 using namespace tinyops;
