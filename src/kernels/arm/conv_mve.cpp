@@ -472,6 +472,9 @@ bool depthwise(const ConvParams& p, const KernelIO& io, OutRange r, KernelStatus
 
 bool invoke_mve(const KernelArgs& args, const KernelIO& io, OutRange range, void* scratch, int32_t scratch_bytes,
                 KernelStatus* status) {
+#if defined(TINYOPS_NO_MVE_KERNELS)  // measurement switch: the DSP paths alone
+  return false;
+#endif
   switch (args.kind) {
     case KernelKind::Conv2D: return conv2d(args.p.conv, io, range, scratch, scratch_bytes, status);
     case KernelKind::DepthwiseConv2D: return depthwise(args.p.conv, io, range, status);
