@@ -38,6 +38,9 @@ void qemu_plugin_register_vcpu_insn_exec_inline(struct qemu_plugin_insn *insn, e
 void qemu_plugin_register_vcpu_mem_cb(struct qemu_plugin_insn *insn, qemu_plugin_vcpu_mem_cb_t cb,
                                       enum qemu_plugin_cb_flags flags, enum qemu_plugin_mem_rw rw,
                                       void *userdata);
+typedef void (*qemu_plugin_vcpu_udata_cb_t)(unsigned int vcpu_index, void *userdata);
+void qemu_plugin_register_vcpu_insn_exec_cb(struct qemu_plugin_insn *insn, qemu_plugin_vcpu_udata_cb_t cb,
+                                            enum qemu_plugin_cb_flags flags, void *userdata);
 void qemu_plugin_register_atexit_cb(qemu_plugin_id_t id, qemu_plugin_udata_cb_t cb, void *userdata);
 size_t qemu_plugin_tb_n_insns(const struct qemu_plugin_tb *tb);
 struct qemu_plugin_insn *qemu_plugin_tb_get_insn(const struct qemu_plugin_tb *tb, size_t idx);
@@ -57,6 +60,10 @@ static uint64_t *insns;         /* per-id instruction counts */
 static uint64_t *calls;         /* per-id marker hits */
 static const char *out_path = "insn_counts.json";
 static const char *marker_sym = "tinyops_marker";
+/* `total` when an instruction of the marker function started. QEMU 7.2 also calls the last installed
+ * memory callback for memory accesses made by helpers (e.g. MVE VLDRB element loads), so a load counts
+ * as a marker only inside a marker instruction (same `total`). */
+static uint64_t armed_at = ~0ull;
 
 static void close_region(void) {
   uint64_t n = total - region_start;
@@ -66,11 +73,14 @@ static void close_region(void) {
 
 static void on_marker_load(unsigned int vcpu, qemu_plugin_meminfo_t info, uint64_t vaddr, void *u) {
   /* Only the marker's byte load (not a literal-pool word load, not a store). */
-  if (qemu_plugin_mem_is_store(info) || qemu_plugin_mem_size_shift(info) != 0) return;
+  if (total != armed_at || qemu_plugin_mem_is_store(info) || qemu_plugin_mem_size_shift(info) != 0) return;
   close_region(); /* the marker load itself is the last instruction of the old region */
   current = (int64_t)(vaddr & (MAX_REGIONS - 1));
   calls[current]++;
 }
+
+/* runs before the instruction's inline count: its loads see total == armed_at */
+static void on_marker_insn(unsigned int vcpu, void *u) { armed_at = total + 1; }
 
 static void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb) {
   size_t n = qemu_plugin_tb_n_insns(tb);
@@ -79,8 +89,10 @@ static void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb) {
     qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64, &total, 1);
     const char *sym = qemu_plugin_insn_symbol(insn);
     /* MEM_RW, filtered in the callback: QEMU 7.2 (Debian) reports no loads for a MEM_R-only cb. */
-    if (sym && strcmp(sym, marker_sym) == 0)
+    if (sym && strcmp(sym, marker_sym) == 0) {
+      qemu_plugin_register_vcpu_insn_exec_cb(insn, on_marker_insn, QEMU_PLUGIN_CB_NO_REGS, NULL);
       qemu_plugin_register_vcpu_mem_cb(insn, on_marker_load, QEMU_PLUGIN_CB_NO_REGS, QEMU_PLUGIN_MEM_RW, NULL);
+    }
   }
 }
 
