@@ -35,18 +35,23 @@ struct RqTab {
   int32_t ls[kCh];   // max(shift, 0)
   int32_t nrs[kCh];  // -max(-shift, 0)
   int32_t nm[kCh];   // -1 when the right shift is >= 1, else 0
-  int32_t b[kCh];    // starting accumulator (bias_sums or bias, per kernel)
+  int32_t b[kCh];    // starting accumulator (conv: bias_sums or computed; depthwise: bias)
+  int32_t bs[kCh];   // depthwise: bias_sums
 };
 
-// Fills m/ls/nrs/nm for channels [c0, c0 + n); returns true when some left shift is > 0.
+// Depthwise lane order: in each block of 8 channels the even ones, then the odd ones (VMULLB/VMULLT).
+TINYOPS_INLINE int32_t dw_lane(int32_t j) { return (j & ~7) + ((j & 1) << 2) + ((j & 7) >> 1); }
+
+// Fills m/ls/nrs/nm for channels [c0, c0 + n) (Perm: at dw_lane(j)); true when some left shift is > 0.
+template <bool Perm>
 bool make_tab(const ConvParams& p, int32_t c0, int32_t n, RqTab* t) {
   bool left = false;
   for (int32_t j = 0; j < n; ++j) {
-    const int32_t s = p.shift[c0 + j];
-    t->m[j] = p.multiplier[c0 + j];
-    t->ls[j] = s > 0 ? s : 0;
-    t->nrs[j] = s < 0 ? s : 0;
-    t->nm[j] = s < 0 ? -1 : 0;
+    const int32_t s = p.shift[c0 + j], d = Perm ? dw_lane(j) : j;
+    t->m[d] = p.multiplier[c0 + j];
+    t->ls[d] = s > 0 ? s : 0;
+    t->nrs[d] = s < 0 ? s : 0;
+    t->nm[d] = s < 0 ? -1 : 0;
     left = left || s > 0;
   }
   return left;
@@ -56,9 +61,9 @@ struct OutQ {
   int32_t off, lo, hi;
 };
 
-// 4 accumulators -> int8 (channels t[j..j+3]), stored to out[0..3] (the first n when n < 4).
+// 4 accumulators (channels t[j..j+3]) -> requantized, offset and clamped int32 lanes.
 template <bool Left>
-TINYOPS_INLINE void rq_store(int32x4_t acc, const RqTab& t, int32_t j, const OutQ& o, int8_t* out, int32_t n) {
+TINYOPS_INLINE int32x4_t rq_vec(int32x4_t acc, const RqTab& t, int32_t j, const OutQ& o) {
   int32x4_t x = acc;
   if (Left) x = vshlq_s32(x, vldrwq_s32(t.ls + j));
   int32x4_t h = vqrdmulhq_s32(x, vldrwq_s32(t.m + j));
@@ -66,7 +71,13 @@ TINYOPS_INLINE void rq_store(int32x4_t acc, const RqTab& t, int32_t j, const Out
   h = vrshlq_s32(h, vldrwq_s32(t.nrs + j));
   h = vaddq_n_s32(h, o.off);
   h = vmaxq_s32(h, vdupq_n_s32(o.lo));
-  h = vminq_s32(h, vdupq_n_s32(o.hi));
+  return vminq_s32(h, vdupq_n_s32(o.hi));
+}
+
+// ... stored to out[0..3] (the first n when n < 4).
+template <bool Left>
+TINYOPS_INLINE void rq_store(int32x4_t acc, const RqTab& t, int32_t j, const OutQ& o, int8_t* out, int32_t n) {
+  const int32x4_t h = rq_vec<Left>(acc, t, j, o);
   if (n >= 4)
     vstrbq_s32(out, h);
   else
@@ -278,7 +289,7 @@ bool conv2d(const ConvParams& p, const KernelIO& io, OutRange r, void* scratch, 
   RqTab t;
   for (int32_t c0 = r.c_begin; c0 < r.c_end; c0 += kCh) {
     const int32_t nch = min_i32(kCh, r.c_end - c0);
-    const bool left = make_tab(p, c0, nch, &t);
+    const bool left = make_tab<false>(p, c0, nch, &t);
     chunk_bias(p, w, c0, nch, K, t.b);
     const GemmCtx g{w.at(c0, 0, 0, 0), w.stride_n, K, nch, t.b};
     if (left) conv_chunk<true>(p, in, g, t, out, r, c0, static_cast<int8_t*>(scratch));
@@ -323,7 +334,7 @@ bool fully_connected(const ConvParams& p, const KernelIO& io, OutRange r, Kernel
   RqTab t;
   for (int32_t c0 = r.c_begin; c0 < r.c_end; c0 += kCh) {
     const int32_t nch = min_i32(kCh, r.c_end - c0);
-    const bool left = make_tab(p, c0, nch, &t);
+    const bool left = make_tab<false>(p, c0, nch, &t);
     chunk_bias(p, w, c0, nch, I, t.b);
     const GemmCtx g{w.at(c0, 0, 0, 0), w.stride_n, I, nch, t.b};
     if (left) fc_chunk<true>(p, in, g, t, out, r, c0);
@@ -335,60 +346,74 @@ bool fully_connected(const ConvParams& p, const KernelIO& io, OutRange r, Kernel
 
 // ---- DEPTHWISE_CONV_2D, depth multiplier 1 ----
 
-// acc_v += (x + off) * w over taps [0, nky) x [0, nkx) for NV vectors of 4 channels (MVE has no integer
-// vector-by-vector VMLA: VMUL + VADD); x / w point at the first tap's first channel. The last vector
-// loads under predicate pr (zeroes beyond the channel count).
-template <int NV, bool Off, int KW>
-TINYOPS_INLINE void dw_taps(const int8_t* x, const int8_t* w, int32_t sw, int32_t sh, int32_t wsw, int32_t wsh,
-                            int32_t nky, int32_t nkx, int32_t off, mve_pred16_t pr, int32x4_t* acc) {
-  int32x4_t a0 = acc[0], a1 = NV > 1 ? acc[1] : a0, a2 = NV > 2 ? acc[2] : a0, a3 = NV > 3 ? acc[3] : a0;
-  const int32_t kw = KW ? KW : nkx;
-  for (int32_t ky = 0; ky < nky; ++ky, x += sh, w += wsh) {
-    const int8_t* xp = x;
-    const int8_t* wp = w;
-    for (int32_t kx = 0; kx < kw; ++kx, xp += sw, wp += wsw) {
-      if (NV == 1) {
-        int32x4_t v = vldrbq_z_s32(xp, pr);
-        if (Off) v = vaddq_n_s32(v, off);
-        a0 = vaddq_s32(a0, vmulq_s32(v, vldrbq_z_s32(wp, pr)));
-        continue;
-      }
-      int32x4_t v0 = vldrbq_s32(xp), v1 = vldrbq_s32(xp + 4), v2 = vldrbq_s32(xp + 8), v3 = vldrbq_s32(xp + 12);
-      if (Off) {
-        v0 = vaddq_n_s32(v0, off), v1 = vaddq_n_s32(v1, off);
-        v2 = vaddq_n_s32(v2, off), v3 = vaddq_n_s32(v3, off);
-      }
-      a0 = vaddq_s32(a0, vmulq_s32(v0, vldrbq_s32(wp)));
-      a1 = vaddq_s32(a1, vmulq_s32(v1, vldrbq_s32(wp + 4)));
-      a2 = vaddq_s32(a2, vmulq_s32(v2, vldrbq_s32(wp + 8)));
-      a3 = vaddq_s32(a3, vmulq_s32(v3, vldrbq_s32(wp + 12)));
-    }
-  }
-  acc[0] = a0;
-  if (NV > 1) acc[1] = a1, acc[2] = a2, acc[3] = a3;
-}
-
 struct DwGeo {
   int32_t sw, sh, wsw, wsh;
 };
 
-// One output pixel, channels [c0, c0 + nch) of the chunk: taps [ky0, ky1) x [kx0, kx1) from x (the
-// pixel's first tap), w (first tap). Interior: acc from bias_sums, no offset; border: bias + offset.
+// NB blocks of 8 channels in int16 lanes (VLDRB.S16): acc[2b] (even channels) += VMULLB(x + off, w),
+// acc[2b + 1] (odd channels) += VMULLT, over taps [0, nky) x [0, nkx); x / w point at the first tap's
+// first channel. Loads under predicate pr (zeroes beyond the channel count).
+template <int NB, bool Off, int KW>
+TINYOPS_INLINE void dw_taps(const int8_t* x, const int8_t* w, const DwGeo& g, int32_t nky, int32_t nkx, int32_t off,
+                            mve_pred16_t pr, int32x4_t* acc) {
+  int32x4_t a0 = acc[0], a1 = acc[1], a2 = NB > 1 ? acc[2] : a0, a3 = NB > 1 ? acc[3] : a0;
+  const int32_t kw = KW ? KW : nkx;
+  const int16_t o16 = static_cast<int16_t>(off);
+  for (int32_t ky = 0; ky < nky; ++ky, x += g.sh, w += g.wsh) {
+    const int8_t* xp = x;
+    const int8_t* wp = w;
+    for (int32_t kx = 0; kx < kw; ++kx, xp += g.sw, wp += g.wsw) {
+      int16x8_t v = NB > 1 ? vldrbq_s16(xp) : vldrbq_z_s16(xp, pr);
+      const int16x8_t c = NB > 1 ? vldrbq_s16(wp) : vldrbq_z_s16(wp, pr);
+      if (Off) v = vaddq_n_s16(v, o16);
+      a0 = vaddq_s32(a0, vmullbq_int_s16(v, c));
+      a1 = vaddq_s32(a1, vmulltq_int_s16(v, c));
+      if (NB > 1) {
+        int16x8_t u = vldrbq_s16(xp + 8);
+        const int16x8_t d = vldrbq_s16(wp + 8);
+        if (Off) u = vaddq_n_s16(u, o16);
+        a2 = vaddq_s32(a2, vmullbq_int_s16(u, d));
+        a3 = vaddq_s32(a3, vmulltq_int_s16(u, d));
+      }
+    }
+  }
+  acc[0] = a0, acc[1] = a1;
+  if (NB > 1) acc[2] = a2, acc[3] = a3;
+}
+
+// Even / odd lanes of an 8-channel block -> out[0, 2, 4, 6] / out[1, 3, 5, 7] (the first n channels).
+template <bool Left>
+TINYOPS_INLINE void dw_store8(int32x4_t ae, int32x4_t ao, const RqTab& t, int32_t j, const OutQ& oq, int8_t* out,
+                              int32_t n) {
+  const uint32x4_t offs = vidupq_n_u32(0, 2);  // 0, 2, 4, 6
+  const int32x4_t e = rq_vec<Left>(ae, t, j, oq), od = rq_vec<Left>(ao, t, j + 4, oq);
+  if (n >= 8) {
+    vstrbq_scatter_offset_s32(out, offs, e);
+    vstrbq_scatter_offset_s32(out + 1, offs, od);
+  } else {
+    vstrbq_scatter_offset_p_s32(out, offs, e, vctp32q(static_cast<uint32_t>((n + 1) >> 1)));
+    vstrbq_scatter_offset_p_s32(out + 1, offs, od, vctp32q(static_cast<uint32_t>(n >> 1)));
+  }
+}
+
+// One output pixel, channels [0, nch) of the chunk: taps [0, nky) x [0, nkx) from x (the pixel's first
+// valid tap) and w. Interior: accumulators start at bias_sums, no offset; border: bias, + offset.
+// b = the chunk's starting accumulators in lane order.
 template <bool Left, bool Interior, int KW>
-TINYOPS_INLINE void dw_pixel(const ConvParams& p, const RqTab& t, const OutQ& oq, const DwGeo& g, const int8_t* x,
-                             const int8_t* w, int32_t c0, int32_t nch, int32_t nky, int32_t nkx, int8_t* o) {
+TINYOPS_INLINE void dw_pixel(const ConvParams& p, const RqTab& t, const int32_t* b, const OutQ& oq, const DwGeo& g,
+                             const int8_t* x, const int8_t* w, int32_t nch, int32_t nky, int32_t nkx, int8_t* o) {
   int32_t j = 0;
-  const int32_t* b = Interior ? p.bias_sums + c0 : t.b;
   for (; j + 16 <= nch; j += 16) {
     int32x4_t a[4] = {vldrwq_s32(b + j), vldrwq_s32(b + j + 4), vldrwq_s32(b + j + 8), vldrwq_s32(b + j + 12)};
-    dw_taps<4, !Interior, KW>(x + j, w + j, g.sw, g.sh, g.wsw, g.wsh, nky, nkx, p.input_offset, 0xFFFF, a);
-    for (int k = 0; k < 4; ++k) rq_store<Left>(a[k], t, j + 4 * k, oq, o + j + 4 * k, 4);
+    dw_taps<2, !Interior, KW>(x + j, w + j, g, nky, nkx, p.input_offset, 0xFFFF, a);
+    dw_store8<Left>(a[0], a[1], t, j, oq, o + j, 8);
+    dw_store8<Left>(a[2], a[3], t, j + 8, oq, o + j + 8, 8);
   }
-  for (; j < nch; j += 4) {
-    const mve_pred16_t pr = vctp32q(static_cast<uint32_t>(nch - j));
-    int32x4_t a[1] = {vldrwq_z_s32(b + j, pr)};
-    dw_taps<1, !Interior, KW>(x + j, w + j, g.sw, g.sh, g.wsw, g.wsh, nky, nkx, p.input_offset, pr, a);
-    rq_store<Left>(a[0], t, j, oq, o + j, nch - j);
+  for (; j < nch; j += 8) {
+    const mve_pred16_t pr = vctp16q(static_cast<uint32_t>(nch - j));
+    int32x4_t a[2] = {vldrwq_s32(b + j), vldrwq_s32(b + j + 4)};
+    dw_taps<1, !Interior, KW>(x + j, w + j, g, nky, nkx, p.input_offset, pr, a);
+    dw_store8<Left>(a[0], a[1], t, j, oq, o + j, nch - j);
   }
 }
 
@@ -411,12 +436,12 @@ __attribute__((noinline)) void dw_chunk(const ConvParams& p, const View4<const i
         int32_t kx0, kx1;
         valid_taps(ix0, KWr, IW, &kx0, &kx1);
         if (ky0 == 0 && ky1 == KH && kx0 == 0 && kx1 == KWr && p.bias_sums) {
-          dw_pixel<Left, true, KW>(p, t, oq, g, in.at(n, iy0, ix0, c0), w0, c0, nch, KH, KWr, o);
+          dw_pixel<Left, true, KW>(p, t, t.bs, oq, g, in.at(n, iy0, ix0, c0), w0, nch, KH, KWr, o);
         } else if (ky1 > ky0 && kx1 > kx0) {
-          dw_pixel<Left, false, 0>(p, t, oq, g, in.at(n, iy0 + ky0, ix0 + kx0, c0), w0 + ky0 * g.wsh + kx0 * g.wsw,
-                                   c0, nch, ky1 - ky0, kx1 - kx0, o);
+          dw_pixel<Left, false, 0>(p, t, t.b, oq, g, in.at(n, iy0 + ky0, ix0 + kx0, c0), w0 + ky0 * g.wsh + kx0 * g.wsw,
+                                   nch, ky1 - ky0, kx1 - kx0, o);
         } else {  // no valid tap: the bias alone
-          dw_pixel<Left, false, 0>(p, t, oq, g, in.data, w0, c0, nch, 0, 0, o);
+          dw_pixel<Left, false, 0>(p, t, t.b, oq, g, in.data, w0, nch, 0, 0, o);
         }
       }
     }
@@ -454,8 +479,11 @@ bool depthwise(const ConvParams& p, const KernelIO& io, OutRange r, KernelStatus
   RqTab t;
   for (int32_t c0 = r.c_begin; c0 < r.c_end; c0 += kCh) {
     const int32_t nch = min_i32(kCh, r.c_end - c0);
-    const bool left = make_tab(p, c0, nch, &t);
-    for (int32_t j = 0; j < nch; ++j) t.b[j] = p.bias ? p.bias[c0 + j] : 0;
+    const bool left = make_tab<true>(p, c0, nch, &t);
+    for (int32_t j = 0; j < nch; ++j) {
+      t.b[dw_lane(j)] = p.bias ? p.bias[c0 + j] : 0;
+      t.bs[dw_lane(j)] = p.bias_sums ? p.bias_sums[c0 + j] : 0;
+    }
     if (KW == 3) {
       if (left) dw_chunk<true, 3>(p, in, w, t, out, r, c0, nch);
       else dw_chunk<false, 3>(p, in, w, t, out, r, c0, nch);
