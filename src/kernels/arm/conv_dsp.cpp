@@ -285,7 +285,33 @@ constexpr int32_t kChanChunk = 64;  // output channels per pass over the pixels 
 struct ChanParams {
   int32_t bias;
   RQ q;
+  int32_t c1o;  // c1 + (output_offset << rs) (the Std form below)
 };
+
+TINYOPS_INLINE void set_chan(ChanParams* cp, const ConvParams& p, int32_t c) {
+  cp->bias = p.bias ? p.bias[c] : 0;
+  cp->q = make_rq(p.multiplier[c], p.shift[c]);
+  cp->c1o = cp->q.c1 + static_cast<int32_t>(static_cast<uint32_t>(p.output_offset) << cp->q.rs);
+}
+
+// Std: the fast form when every shift of the range is in [-22, -1] (no left shift, rs >= 1): then
+// (h + 2^(rs-1) - (h < 0)) >> rs + offset = (h + (h >> 31) + c1o) >> rs with |h| + |c1o| < 2^31.
+bool std_requant_ok(const ConvParams& p, const OutRange& r) {
+  for (int32_t c = r.c_begin; c < r.c_end; ++c)
+    if (p.shift[c] > -1 || p.shift[c] < -22) return false;
+  return p.output_offset >= -128 && p.output_offset <= 127;
+}
+
+template <bool Full>
+TINYOPS_INLINE int8_t out_std(int32_t acc, int32_t m, int32_t c1o, int32_t rs, const OutQ& o) {
+  int32_t h = smmulr(static_cast<int32_t>(static_cast<uint32_t>(acc) << 1), m);
+  h += h >> 31;
+  int32_t v = (h + c1o) >> rs;
+  if (Full) return static_cast<int8_t>(__ssat(v, 8));
+  v = v < o.lo ? o.lo : v;
+  v = v > o.hi ? o.hi : v;
+  return static_cast<int8_t>(v);
+}
 
 struct ConvCtx {
   const ConvParams* p;
@@ -299,7 +325,7 @@ struct ConvCtx {
 };
 
 // The chunk's channels for two interleaved pixels.
-template <bool Fast, bool Full>
+template <bool Fast, bool Full, bool Std>
 void conv_pair(const ConvCtx& c, const word_t* x, int8_t* oa, int8_t* ob) {
   const int8_t* w = c.w;
   const int32_t groups = c.K >> 2, s = c.ostep;
@@ -308,6 +334,15 @@ void conv_pair(const ConvCtx& c, const word_t* x, int8_t* oa, int8_t* ob) {
   for (; j + 2 <= c.nch; j += 2, w += 2 * c.wn, oa += 2 * s, ob += 2 * s, cp += 2) {
     int32_t acc[4] = {cp[0].bias, cp[0].bias, cp[1].bias, cp[1].bias};
     dot2x2(x, w, w + c.wn, groups, acc);
+    if (Std) {
+      const int32_t m0 = cp[0].q.m, k0 = cp[0].c1o, r0 = cp[0].q.rs;
+      const int32_t m1 = cp[1].q.m, k1 = cp[1].c1o, r1 = cp[1].q.rs;
+      oa[0] = out_std<Full>(acc[0], m0, k0, r0, c.oq);
+      ob[0] = out_std<Full>(acc[1], m0, k0, r0, c.oq);
+      oa[s] = out_std<Full>(acc[2], m1, k1, r1, c.oq);
+      ob[s] = out_std<Full>(acc[3], m1, k1, r1, c.oq);
+      continue;
+    }
     oa[0] = out_byte<Fast, Full>(acc[0], cp[0].q, c.oq);
     ob[0] = out_byte<Fast, Full>(acc[1], cp[0].q, c.oq);
     oa[s] = out_byte<Fast, Full>(acc[2], cp[1].q, c.oq);
@@ -341,7 +376,7 @@ void conv_single(const ConvCtx& c, const int16_t* x, int8_t* o) {
   }
 }
 
-template <bool Fast, bool Full>
+template <bool Fast, bool Full, bool Std>
 __attribute__((noinline)) void conv_rows(ConvCtx c, const View4<const int8_t>& in, const View4<const int8_t>& wv, const View4<int8_t>& out,
                const OutRange& r, void* scratch) {
   const ConvParams& p = *c.p;
@@ -355,10 +390,7 @@ __attribute__((noinline)) void conv_rows(ConvCtx c, const View4<const int8_t>& i
   for (int32_t c0 = r.c_begin; c0 < r.c_end; c0 += kChanChunk) {
     c.nch = min_i32(kChanChunk, r.c_end - c0);
     c.w = wv.at(c0, 0, 0, 0);
-    for (int32_t j = 0; j < c.nch; ++j) {
-      cp[j].bias = p.bias ? p.bias[c0 + j] : 0;
-      cp[j].q = make_rq(p.multiplier[c0 + j], p.shift[c0 + j]);
-    }
+    for (int32_t j = 0; j < c.nch; ++j) set_chan(&cp[j], p, c0 + j);
     if (pointwise) {
       // 1x1, stride 1, no padding, pixels dense: widen each pixel's channels straight from the input.
       const uint32_t off2 = pair16(p.input_offset);
@@ -369,7 +401,7 @@ __attribute__((noinline)) void conv_rows(ConvCtx c, const View4<const int8_t>& i
           for (; ox + 2 <= OW; ox += 2, x += 2 * IC) {
             widen(x, IC, off2, xw, 4);
             widen(x + IC, IC, off2, xw + 2, 4);
-            conv_pair<Fast, Full>(c, xw, out.at(n, oy, ox, c0), out.at(n, oy, ox + 1, c0));
+            conv_pair<Fast, Full, Std>(c, xw, out.at(n, oy, ox, c0), out.at(n, oy, ox + 1, c0));
           }
           if (ox < OW) {
             widen(x, IC, off2, xw, 2);
@@ -387,7 +419,7 @@ __attribute__((noinline)) void conv_rows(ConvCtx c, const View4<const int8_t>& i
           for (; ox + 2 <= OW; ox += 2) {
             im2col_groups(in, p, n, iy0, ox * p.stride_w - p.pad_left, IC, xw, 4);
             im2col_groups(in, p, n, iy0, (ox + 1) * p.stride_w - p.pad_left, IC, xw + 2, 4);
-            conv_pair<Fast, Full>(c, xw, out.at(n, oy, ox, c0), out.at(n, oy, ox + 1, c0));
+            conv_pair<Fast, Full, Std>(c, xw, out.at(n, oy, ox, c0), out.at(n, oy, ox + 1, c0));
           }
           for (; ox < OW; ++ox) {
             im2col_groups(in, p, n, iy0, ox * p.stride_w - p.pad_left, IC, xw, 2);
@@ -402,6 +434,137 @@ __attribute__((noinline)) void conv_rows(ConvCtx c, const View4<const int8_t>& i
       }
     }
   }
+}
+
+
+// ---- few input channels (CONV_2D with IC % 4 != 0, DEPTHWISE with one input channel) ----
+
+// K = KH*KW*IC up to kSmallK: K is padded to K4 (multiple of 4) with zero weights, the chunk's weights are
+// copied once into rows of K4 bytes, each pixel's patch is gathered as bytes (padding = -input_offset, 0
+// after the offset) and widened once; then the same 2 channels x 2 pixels dot products as above. A
+// depthwise op with one input channel is the convolution with K = KH*KW and weight (t, j) = w[t][j].
+constexpr int32_t kSmallK = 48, kSmallChunk = 16;
+
+TINYOPS_INLINE int8_t* copy_bytes(int8_t* d, const int8_t* s, int32_t n) {
+  for (; n >= 4; n -= 4, s += 4, d += 4) *reinterpret_cast<uword_t*>(d) = load_u32(s);
+  for (; n > 0; --n) *d++ = *s++;
+  return d;
+}
+
+TINYOPS_INLINE int8_t* fill_bytes(int8_t* d, int8_t v, int32_t n) {
+  for (; n > 0; --n) *d++ = v;
+  return d;
+}
+
+// The patch of the pixel whose window starts at (iy0, ix0): KH x KW taps x IC bytes, then pad bytes up to K4.
+void gather_small(const View4<const int8_t>& in, const ConvParams& p, int32_t n, int32_t iy0, int32_t ix0, int32_t IC,
+                  int32_t K4, int8_t padb, int8_t* dst) {
+  const int32_t KH = p.filter_h, KW = p.filter_w;
+  int32_t ky0, ky1, kx0, kx1;
+  valid_taps(iy0, p.dilation_h, KH, in.full.h, &ky0, &ky1);
+  valid_taps(ix0, p.dilation_w, KW, in.full.w, &kx0, &kx1);
+  const bool row_contig = p.dilation_w == 1 && in.stride_w == IC;
+  int8_t* d = dst;
+  for (int32_t ky = 0; ky < KH; ++ky) {
+    if (ky < ky0 || ky >= ky1) {
+      d = fill_bytes(d, padb, KW * IC);
+      continue;
+    }
+    const int32_t iy = iy0 + ky * p.dilation_h;
+    d = fill_bytes(d, padb, kx0 * IC);
+    if (row_contig) {
+      d = copy_bytes(d, in.at(n, iy, ix0 + kx0, 0), (kx1 - kx0) * IC);
+    } else {
+      for (int32_t kx = kx0; kx < kx1; ++kx) d = copy_bytes(d, in.at(n, iy, ix0 + kx * p.dilation_w, 0), IC);
+    }
+    d = fill_bytes(d, padb, (KW - kx1) * IC);
+  }
+  fill_bytes(d, padb, K4 - KH * KW * IC);
+}
+
+// An interior pixel's patch: KH rows of L contiguous bytes, row step sh. The bytes from K to K4 keep their
+// values (their weights are 0).
+TINYOPS_INLINE void gather_rows(const int8_t* s, int32_t sh, int32_t KH, int32_t L, int8_t* d) {
+  for (int32_t ky = 0; ky < KH; ++ky, s += sh, d += L) {
+    int32_t i = 0;
+    for (; i + 4 <= L; i += 4) *reinterpret_cast<uword_t*>(d + i) = load_u32(s + i);
+    for (; i < L; ++i) d[i] = s[i];
+  }
+}
+
+template <bool Fast, bool Full, bool Std>
+__attribute__((noinline)) void conv_small(ConvCtx c, bool dw, const View4<const int8_t>& in,
+                                          const View4<const int8_t>& wv, const View4<int8_t>& out, const OutRange& r) {
+  const ConvParams& p = *c.p;
+  const int32_t OW = out.full.w, IC = in.full.c, KH = p.filter_h, KW = p.filter_w;
+  const int32_t K = KH * KW * IC, K4 = (K + 3) & ~3;
+  alignas(4) int8_t wpad[kSmallChunk * kSmallK];
+  alignas(4) int8_t pa[kSmallK], pb[kSmallK];
+  word_t xw[kSmallK];  // two interleaved widened patches (K4 int16 each)
+  ChanParams cp[kSmallChunk];
+  c.cp = cp;
+  c.w = wpad;
+  c.wn = K4;
+  c.K = K4;
+  const uint32_t off2 = pair16(p.input_offset);
+  const int8_t padb = static_cast<int8_t>(-p.input_offset);
+  fill_bytes(pa, padb, K4);
+  fill_bytes(pb, padb, K4);
+  // Interior columns [ox_a, ox_b) (every tap inside the input), whole rows contiguous.
+  const int32_t IW = in.full.w, IH = in.full.h, sx = p.stride_w * in.stride_w, L = KW * IC;
+  const bool contig = p.dilation_w == 1 && in.stride_w == IC;
+  const int32_t span_w = (KW - 1) * p.dilation_w;
+  int32_t ox_a = min_i32((p.pad_left + p.stride_w - 1) / p.stride_w, OW);
+  int32_t ox_b = IW - 1 - span_w + p.pad_left >= 0
+                     ? max_i32(min_i32((IW - 1 - span_w + p.pad_left) / p.stride_w + 1, OW), ox_a)
+                     : ox_a;
+  if (!contig) ox_a = ox_b = OW;
+  for (int32_t c0 = r.c_begin; c0 < r.c_end; c0 += kSmallChunk) {
+    c.nch = min_i32(kSmallChunk, r.c_end - c0);
+    for (int32_t j = 0; j < c.nch; ++j) {
+      set_chan(&cp[j], p, c0 + j);
+      int8_t* d = wpad + j * K4;
+      for (int32_t t = 0; t < KH * KW; ++t)
+        for (int32_t i = 0; i < IC; ++i)
+          *d++ = dw ? *wv.at(0, t / KW, t % KW, c0 + j) : *wv.at(c0 + j, t / KW, t % KW, i);
+      fill_bytes(d, 0, K4 - K);
+    }
+    for (int32_t n = 0; n < out.full.n; ++n) {
+      for (int32_t oy = r.y_begin; oy < r.y_end; ++oy) {
+        const int32_t iy0 = oy * p.stride_h - p.pad_top;
+        const bool rows_in = iy0 >= 0 && iy0 + (KH - 1) * p.dilation_h < IH;
+        const int32_t a = rows_in ? ox_a : OW, b = rows_in ? ox_b : OW;
+        const int32_t sh = in.stride_h * p.dilation_h;
+        int32_t ox = 0;
+        for (; ox + 2 <= OW; ox += 2) {
+          if (ox >= a && ox + 1 < b) {
+            const int8_t* src = in.at(n, iy0, ox * p.stride_w - p.pad_left, 0);
+            gather_rows(src, sh, KH, L, pa);
+            gather_rows(src + sx, sh, KH, L, pb);
+          } else {
+            gather_small(in, p, n, iy0, ox * p.stride_w - p.pad_left, IC, K4, padb, pa);
+            gather_small(in, p, n, iy0, (ox + 1) * p.stride_w - p.pad_left, IC, K4, padb, pb);
+          }
+          widen(pa, K4, off2, xw, 4);
+          widen(pb, K4, off2, xw + 2, 4);
+          conv_pair<Fast, Full, Std>(c, xw, out.at(n, oy, ox, c0), out.at(n, oy, ox + 1, c0));
+        }
+        if (ox < OW) {
+          gather_small(in, p, n, iy0, ox * p.stride_w - p.pad_left, IC, K4, padb, pa);
+          widen(pa, K4, off2, xw, 2);
+          conv_single<Fast, Full>(c, reinterpret_cast<const int16_t*>(xw), out.at(n, oy, ox, c0));
+        }
+      }
+    }
+  }
+}
+
+void conv_small_any(bool fast, bool full, bool sq, const ConvCtx& c, bool dw, const View4<const int8_t>& in,
+                    const View4<const int8_t>& wv, const View4<int8_t>& out, const OutRange& r) {
+  if (fast && sq && full) conv_small<true, true, true>(c, dw, in, wv, out, r);
+  else if (fast && sq) conv_small<true, false, true>(c, dw, in, wv, out, r);
+  else if (fast) conv_small<true, false, false>(c, dw, in, wv, out, r);
+  else conv_small<false, false, false>(c, dw, in, wv, out, r);
 }
 
 // Checks as kern::conv2d_s8; false = let the portable kernel run (it reports any error).
@@ -436,10 +599,18 @@ bool conv2d(const ConvParams& p, const KernelIO& io, OutRange r, void* scratch, 
                   nullptr};
   const bool fast = fast_requant_ok(p, r, c.K);
   const bool full = p.act_min <= -128 && p.act_max >= 127;
+  if ((IC & 3) != 0 && c.K <= kSmallK && p.input_offset >= -127 && p.input_offset <= 128) {
+    conv_small_any(fast, full, std_requant_ok(p, r), c, false, in, w, out, r);
+    *st = KernelStatus::Ok;
+    return true;
+  }
   // The general requantization is rare (huge biases or left shifts): one instantiation for it.
-  if (fast && full) conv_rows<true, true>(c, in, w, out, r, scratch);
-  else if (fast) conv_rows<true, false>(c, in, w, out, r, scratch);
-  else conv_rows<false, false>(c, in, w, out, r, scratch);
+  const bool sq = fast && std_requant_ok(p, r);
+  if (sq && full) conv_rows<true, true, true>(c, in, w, out, r, scratch);
+  else if (sq) conv_rows<true, false, true>(c, in, w, out, r, scratch);
+  else if (fast && full) conv_rows<true, true, false>(c, in, w, out, r, scratch);
+  else if (fast) conv_rows<true, false, false>(c, in, w, out, r, scratch);
+  else conv_rows<false, false, false>(c, in, w, out, r, scratch);
   *st = KernelStatus::Ok;
   return true;
 }
@@ -992,7 +1163,9 @@ bool depthwise(const ConvParams& p, const KernelIO& io, OutRange r, KernelStatus
       is.n != os.n)
     return false;
   // Depth multiplier 1, or a multiple of 4 with groups of 4 output channels reading one input channel.
-  if (M != 1 && (M % 4 != 0 || r.c_begin % 4 != 0)) return false;
+  // One input channel: any depth multiplier (the few-channel convolution path).
+  const bool one_in = is.c == 1 && p.filter_h * p.filter_w <= kSmallK && p.input_offset >= -127 && p.input_offset <= 128;
+  if (M != 1 && !one_in && (M % 4 != 0 || r.c_begin % 4 != 0)) return false;
   if (!p.multiplier || !p.shift || p.stride_h < 1 || p.stride_w < 1 || p.dilation_h != 1 || p.dilation_w != 1)
     return false;
   if (p.input_offset < -255 || p.input_offset > 255) return false;
@@ -1016,7 +1189,10 @@ bool depthwise(const ConvParams& p, const KernelIO& io, OutRange r, KernelStatus
   const View4<int8_t> out = ov.as<int8_t>();
   const bool fast = fast_requant_ok(p, r, KH * KW);
   const bool full = p.act_min <= -128 && p.act_max >= 127;
-  if (M == 1) {
+  if (one_in) {
+    const ConvCtx c{&p, nullptr, 0, 0, 0, out.stride_c, OutQ{p.output_offset, p.act_min, p.act_max}, nullptr};
+    conv_small_any(fast, full, std_requant_ok(p, r), c, true, in, w, out, r);
+  } else if (M == 1) {
     if (fast && full) dw_rows<true, true, false>(p, in, w, out, r);
     else if (fast) dw_rows<true, false, false>(p, in, w, out, r);
     else dw_rows<false, false, false>(p, in, w, out, r);
@@ -1025,6 +1201,71 @@ bool depthwise(const ConvParams& p, const KernelIO& io, OutRange r, KernelStatus
     if (fast) dw_rows<true, false, true>(p, in, w, out, r);
     else dw_rows<false, false, true>(p, in, w, out, r);
   }
+  *st = KernelStatus::Ok;
+  return true;
+}
+
+// ---- ADD (same shapes, no broadcasting; checks as kern::add_s8) ----
+
+// Each input byte maps to its rescaled term: t1[a] = mbqm((a + off1) << left_shift, m1, s1), computed
+// once per call with the portable helper (256 entries per input), so an element costs two table loads,
+// one add and the output requantization (fast form when the table bound allows it).
+template <bool Fast, bool Full>
+__attribute__((noinline)) void add_rows(const AddParams& p, const View4<const int8_t>& a, const View4<const int8_t>& b,
+                                        const View4<int8_t>& out, const OutRange& r, const int32_t* t1,
+                                        const int32_t* t2) {
+  const RQ q = make_rq(p.output_multiplier, p.output_shift);
+  const OutQ oq{p.output_offset, p.act_min, p.act_max};
+  const int32_t len = r.c_end - r.c_begin, W = out.full.w;
+  // Rows of whole, dense pixels are one run.
+  const bool dense = len == out.full.c && a.stride_w == len && b.stride_w == len && out.stride_w == len;
+  for (int32_t n = 0; n < out.full.n; ++n)
+    for (int32_t y = r.y_begin; y < r.y_end; ++y) {
+      const int32_t runs = dense ? 1 : W, rl = dense ? W * len : len;
+      for (int32_t x = 0; x < runs; ++x) {
+        const int8_t* pa = a.at(n, y, x, r.c_begin);
+        const int8_t* pb = b.at(n, y, x, r.c_begin);
+        int8_t* o = out.at(n, y, x, r.c_begin);
+        for (int32_t j = 0; j < rl; ++j) o[j] = out_byte<Fast, Full>(t1[pa[j]] + t2[pb[j]], q, oq);
+      }
+    }
+}
+
+bool add(const AddParams& p, const KernelIO& io, OutRange r, KernelStatus* st) {
+  if (io.num_inputs != 2) return false;
+  const Shape4 os = io.out.full;
+  for (int k = 0; k < 2; ++k) {
+    const Shape4 s = io.in[k].full;
+    if (s.n != os.n || s.h != os.h || s.w != os.w || s.c != os.c || io.in[k].stride_c != 1) return false;
+    if (!view_has(io.in[k], ElemType::Int8, 0, os.n, r.y_begin, r.y_end, 0, os.w, r.c_begin, r.c_end)) return false;
+  }
+  if (!out_ok(io.out, ElemType::Int8, r) || io.out.stride_c != 1) return false;
+  if (range_empty(r)) return false;
+  if (p.left_shift < 0 || p.left_shift > 20 || p.output_multiplier == INT32_MIN) return false;
+  int32_t tab[2][256];
+  int64_t bound = 0;
+  for (int k = 0; k < 2; ++k) {
+    const int32_t off = k ? p.input2_offset : p.input1_offset;
+    const int32_t m = k ? p.input2_multiplier : p.input1_multiplier;
+    const int32_t sh = k ? p.input2_shift : p.input1_shift;
+    if (off < -255 || off > 255) return false;
+    int64_t mx = 0;
+    for (int32_t v = -128; v < 128; ++v) {
+      const int32_t t = mbqm((off + v) * (1 << p.left_shift), m, sh);
+      tab[k][v + 128] = t;
+      const int64_t at = t < 0 ? -static_cast<int64_t>(t) : t;
+      mx = at > mx ? at : mx;
+    }
+    bound += mx;
+  }
+  const int32_t ls = p.output_shift > 0 ? p.output_shift : 0, rs = p.output_shift > 0 ? 0 : -p.output_shift;
+  const bool fast = ls <= 30 && rs <= 31 && (bound << ls) < (int64_t{1} << 30);
+  const bool full = p.act_min <= -128 && p.act_max >= 127;
+  const View4<const int8_t> a = io.in[0].as<const int8_t>(), b = io.in[1].as<const int8_t>();
+  const View4<int8_t> out = io.out.as<int8_t>();
+  if (fast && full) add_rows<true, true>(p, a, b, out, r, tab[0] + 128, tab[1] + 128);
+  else if (fast) add_rows<true, false>(p, a, b, out, r, tab[0] + 128, tab[1] + 128);
+  else add_rows<false, false>(p, a, b, out, r, tab[0] + 128, tab[1] + 128);
   *st = KernelStatus::Ok;
   return true;
 }
@@ -1040,6 +1281,7 @@ bool invoke(const KernelArgs& args, const KernelIO& io, OutRange range, void* sc
     case KernelKind::Conv2D: return conv2d(args.p.conv, io, range, scratch, scratch_bytes, status);
     case KernelKind::DepthwiseConv2D: return depthwise(args.p.conv, io, range, status);
     case KernelKind::FullyConnected: return fully_connected(args.p.conv, io, range, status);
+    case KernelKind::Add: return add(args.p.add, io, range, status);
     default: return false;
   }
 }

@@ -1,5 +1,5 @@
 // Bit-exactness of the Cortex-M fast kernels (src/kernels/arm) against the portable kernels, run on
-// the target under QEMU: random CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED cases (shapes, strides,
+// the target under QEMU: random CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED / ADD cases (shapes, strides,
 // dilations, paddings, depth multipliers, quantization incl. left shifts, partitions of rows and
 // channels, inputs given as row tiles) go through kernel_invoke (fast path when one applies) and
 // through kern::*_s8 (portable); statuses and every output byte must agree. Prints
@@ -39,12 +39,74 @@ int conv_out(int32_t in, int32_t k, int32_t s, int32_t d, int32_t pad_before) {
   return span < 0 ? 0 : span / s + 1;
 }
 
+// ADD of two same-shape inputs (TFLite int8 scheme, left shift 20), random quantization incl. shifts
+// that need the general requantization, partitions of rows and channels. False after printing a mismatch.
+bool add_case(int index) {
+  const Shape4 s{1, rint_in(1, 16), rint_in(1, 16), rint_in(1, 40)};
+  const int32_t n = s.h * s.w * s.c;
+  if (n > kMaxIn || n > kMaxOut) return true;
+  fill(g_in, n);
+  fill(g_tile, n);
+  AddParams p{};
+  p.input1_offset = rint_in(-127, 128);
+  p.input2_offset = rint_in(-127, 128);
+  p.output_offset = rint_in(-128, 127);
+  p.left_shift = 20;
+  const bool big = rnd() % 5 == 0;
+  p.input1_multiplier = static_cast<int32_t>((1u << 30) + (rnd() & 0x3FFFFFFFu));
+  p.input2_multiplier = static_cast<int32_t>((1u << 30) + (rnd() & 0x3FFFFFFFu));
+  p.output_multiplier = static_cast<int32_t>((1u << 30) + (rnd() & 0x3FFFFFFFu));
+  if (rnd() % 8 == 0) p.input2_multiplier = -p.input2_multiplier;
+  p.input1_shift = big ? rint_in(-2, 2) : rint_in(-8, 0);
+  p.input2_shift = big ? rint_in(-2, 2) : rint_in(-8, 0);
+  p.output_shift = big ? rint_in(-8, 1) : rint_in(-24, -12);
+  p.act_min = (rnd() & 1) ? -128 : rint_in(-128, 0);
+  p.act_max = (rnd() & 1) ? 127 : rint_in(p.act_min, 127);
+  KernelArgs args{};
+  args.kind = KernelKind::Add;
+  args.p.add = p;
+  OutRange r{0, s.h, 0, s.c};
+  const uint8_t caps = kernel_partition_caps(args.kind);
+  if ((caps & kPartitionRows) && (rnd() & 1)) {
+    r.y_begin = rint_in(0, s.h - 1);
+    r.y_end = rint_in(r.y_begin + 1, s.h);
+  }
+  if ((caps & kPartitionChannels) && (rnd() & 1)) {
+    r.c_begin = rint_in(0, s.c - 1);
+    r.c_end = rint_in(r.c_begin + 1, s.c);
+  }
+  KernelIO io{};
+  io.num_inputs = 2;
+  io.in[0] = any_view(dense_view(static_cast<const int8_t*>(g_in), s), ElemType::Int8);
+  io.in[1] = any_view(dense_view(static_cast<const int8_t*>(g_tile), s), ElemType::Int8);
+  memset(g_out_fast, 0x5A, sizeof g_out_fast);
+  memset(g_out_ref, 0x5A, sizeof g_out_ref);
+  io.out = any_view(dense_view(g_out_fast, s), ElemType::Int8);
+  const KernelStatus s_fast = kernel_invoke(args, io, r, g_scratch, 0);
+  io.out = any_view(dense_view(g_out_ref, s), ElemType::Int8);
+  const KernelStatus s_ref = kern::add_s8(p, io, r);
+  if (s_fast == s_ref && memcmp(g_out_fast, g_out_ref, sizeof g_out_fast) == 0) return true;
+  int32_t first = 0;
+  while (first < n && g_out_fast[first] == g_out_ref[first]) ++first;
+  printf("MISMATCH case %d add: %ldx%ldx%ld shifts %ld,%ld,%ld range y[%ld,%ld) c[%ld,%ld) status %s/%s first byte "
+         "%ld: %d vs %d\n",
+         index, (long)s.h, (long)s.w, (long)s.c, (long)p.input1_shift, (long)p.input2_shift, (long)p.output_shift,
+         (long)r.y_begin, (long)r.y_end, (long)r.c_begin, (long)r.c_end, kernel_status_name(s_fast),
+         kernel_status_name(s_ref), (long)first, g_out_fast[first], g_out_ref[first]);
+  return false;
+}
+
 }  // namespace
 
 int main() {
   int cases = 0, fast = 0;
-  for (int iter = 0; iter < 900; ++iter) {
-    const int kind = iter % 3;  // 0 conv, 1 depthwise, 2 fully connected
+  for (int iter = 0; iter < 1300; ++iter) {
+    const int kind = iter % 4;  // 0 conv, 1 depthwise, 2 fully connected, 3 add
+    if (kind == 3) {
+      if (!add_case(cases)) return 1;
+      ++cases, ++fast;
+      continue;
+    }
     ConvParams p{};
     KernelArgs args{};
     KernelIO io{};
@@ -74,7 +136,8 @@ int main() {
       const int32_t OW = conv_out(IW, p.filter_w, p.stride_w, p.dilation_w, p.pad_left);
       if (OH < 1 || OW < 1) continue;
       if (kind == 0) {
-        const int32_t IC = rint_in(1, 40), OC = rint_in(1, 24);
+        // 1..3 input channels often (first layers: the few-channel path)
+        const int32_t IC = rnd() % 3 == 0 ? rint_in(1, 3) : rint_in(1, 40), OC = rint_in(1, 24);
         is = Shape4{1, IH, IW, IC};
         ws = Shape4{OC, p.filter_h, p.filter_w, IC};
         os = Shape4{1, OH, OW, OC};
@@ -82,7 +145,8 @@ int main() {
       } else {
         static const int32_t kMult[] = {1, 1, 1, 1, 2, 4, 8};
         p.depth_multiplier = kMult[rnd() % 7];
-        const int32_t IC = rint_in(1, p.depth_multiplier > 2 ? 6 : 40);
+        // one input channel often (any depth multiplier: the few-channel path)
+        const int32_t IC = rnd() % 4 == 0 ? 1 : rint_in(1, p.depth_multiplier > 2 ? 6 : 40);
         is = Shape4{1, IH, IW, IC};
         ws = Shape4{1, p.filter_h, p.filter_w, IC * p.depth_multiplier};
         os = Shape4{1, OH, OW, IC * p.depth_multiplier};
