@@ -175,6 +175,22 @@ int main() {
         for (int32_t k = 0; k < ws.h * ws.w * ws.c; ++k) sum += g_w[c * ws.h * ws.w * ws.c + k];
       g_bias_sums[c] = g_bias[c] + p.input_offset * sum;
     }
+    // Requantization extremes (the Helium path requantizes in vectors and must match TFLite for every
+    // input): INT32_MIN multipliers (saturating doubling high multiply), shifts -31 and +30 (the left
+    // shift wraps), biases of +-2^30.
+    if (iter % 16 == 5) {
+      for (int32_t c = 0; c < os.c; ++c) {
+        const uint32_t e = rnd() % 5;
+        if (e == 0) g_mult[c] = INT32_MIN;
+        if (e == 1) g_shift[c] = -31;
+        if (e == 2) g_shift[c] = 30;
+        if (e == 3) {
+          const int32_t d = ((rnd() & 1) ? (1 << 30) : -(1 << 30)) - g_bias[c];
+          g_bias[c] += d;
+          g_bias_sums[c] += d;
+        }
+      }
+    }
     p.multiplier = g_mult;
     p.shift = g_shift;
     p.bias = (rnd() % 8 == 0) ? nullptr : g_bias;
