@@ -84,12 +84,6 @@ TINYOPS_INLINE void rq_store(int32x4_t acc, const RqTab& t, int32_t j, const Out
     vstrbq_p_s32(out, h, vctp32q(static_cast<uint32_t>(n)));
 }
 
-// Accumulators a[0..n) (channels t[0..n)) -> out[0..n).
-template <bool Left>
-TINYOPS_INLINE void rq_row(const int32_t* a, const RqTab& t, int32_t n, const OutQ& o, int8_t* out) {
-  for (int32_t j = 0; j < n; j += 4) rq_store<Left>(vldrwq_s32(a + j), t, j, o, out + j, n - j);
-}
-
 // ---- int8 dot products ----
 
 // Four filters (w, w + wn, w + 2 wn, w + 3 wn) against one patch of K >= 1 bytes: a[k] += x . w_k.
@@ -190,14 +184,29 @@ struct GemmCtx {
   const int32_t* b;
 };
 
-TINYOPS_INLINE void gemm1(const GemmCtx& g, const int8_t* x0, int32_t* a0) {
+// Four scalars -> int32x4 (two VMOV pairs).
+TINYOPS_INLINE int32x4_t vec4(int32_t a, int32_t b, int32_t c, int32_t d) {
+  int32x4_t v = vdupq_n_s32(a);
+  v = vsetq_lane_s32(b, v, 1);
+  v = vsetq_lane_s32(c, v, 2);
+  return vsetq_lane_s32(d, v, 3);
+}
+
+// One patch x against the chunk's filters, requantized into o[0..nch).
+template <bool Left>
+TINYOPS_INLINE void gemm_rq(const GemmCtx& g, const RqTab& t, const OutQ& oq, const int8_t* x, int8_t* o) {
   int32_t j = 0;
   const int8_t* w = g.w;
   for (; j + 4 <= g.nch; j += 4, w += 4 * g.wn) {
-    a0[j] = g.b[j], a0[j + 1] = g.b[j + 1], a0[j + 2] = g.b[j + 2], a0[j + 3] = g.b[j + 3];
-    dot4(x0, w, g.wn, g.K, a0 + j);
+    int32_t a[4] = {g.b[j], g.b[j + 1], g.b[j + 2], g.b[j + 3]};
+    dot4(x, w, g.wn, g.K, a);
+    rq_store<Left>(vec4(a[0], a[1], a[2], a[3]), t, j, oq, o + j, 4);
   }
-  for (; j < g.nch; ++j, w += g.wn) a0[j] = dot1(x0, w, g.K, g.b[j]);
+  if (j < g.nch) {
+    int32_t a[4] = {0, 0, 0, 0};
+    for (int32_t k = 0; j + k < g.nch; ++k, w += g.wn) a[k] = dot1(x, w, g.K, g.b[j + k]);
+    rq_store<Left>(vec4(a[0], a[1], a[2], a[3]), t, j, oq, o + j, g.nch - j);
+  }
 }
 
 // True when every shift of the range is in [-31, 30] (what the vector requantization handles).
@@ -243,15 +252,21 @@ __attribute__((noinline)) void conv_chunk(const ConvParams& p, const View4<const
                                           int8_t* scratch) {
   const OutQ oq{p.output_offset, p.act_min, p.act_max};
   const int32_t OW = out.full.w;
-  int32_t a0[kCh];
+  const bool direct = p.filter_h == 1 && p.filter_w == 1;
   for (int32_t n = 0; n < out.full.n; ++n) {
     for (int32_t oy = r.y_begin; oy < r.y_end; ++oy) {
       const int32_t iy0 = oy * p.stride_h - p.pad_top;
       int8_t* o = out.at(n, oy, 0, c0);
-      for (int32_t ox = 0; ox < OW; ++ox, o += out.stride_w) {
-        gemm1(g, patch(in, p, n, iy0, ox * p.stride_w - p.pad_left, scratch), a0);
-        rq_row<Left>(a0, t, g.nch, oq, o);
+      int32_t ox = 0;
+      if (direct && iy0 >= 0 && iy0 < in.full.h) {
+        // 1x1: pixels whose tap lies inside the input read it in place.
+        for (; ox < OW; ++ox, o += out.stride_w) {
+          const int32_t ix = ox * p.stride_w - p.pad_left;
+          if (ix < 0 || ix >= in.full.w) break;
+          gemm_rq<Left>(g, t, oq, in.at(n, iy0, ix, 0), o);
+        }
       }
+      for (; ox < OW; ++ox, o += out.stride_w) gemm_rq<Left>(g, t, oq, patch(in, p, n, iy0, ox * p.stride_w - p.pad_left, scratch), o);
     }
   }
 }
@@ -305,12 +320,8 @@ template <bool Left>
 __attribute__((noinline)) void fc_chunk(const ConvParams& p, const View4<const int8_t>& in, const GemmCtx& g,
                                         const RqTab& t, const View4<int8_t>& out, const OutRange& r, int32_t c0) {
   const OutQ o{p.output_offset, p.act_min, p.act_max};
-  int32_t a0[kCh];
   for (int32_t n = 0; n < out.full.n; ++n)
-    for (int32_t b = r.y_begin; b < r.y_end; ++b) {
-      gemm1(g, in.at(n, b, 0, 0), a0);
-      rq_row<Left>(a0, t, g.nch, o, out.at(n, b, 0, c0));
-    }
+    for (int32_t b = r.y_begin; b < r.y_end; ++b) gemm_rq<Left>(g, t, o, in.at(n, b, 0, 0), out.at(n, b, 0, c0));
 }
 
 bool fully_connected(const ConvParams& p, const KernelIO& io, OutRange r, KernelStatus* st) {
