@@ -445,14 +445,25 @@ __attribute__((noinline)) void conv_rows(ConvCtx c, const View4<const int8_t>& i
 // depthwise op with one input channel is the convolution with K = KH*KW and weight (t, j) = w[t][j].
 constexpr int32_t kSmallK = 48, kSmallChunk = 16;
 
+// Short copies and fills: the empty asm keeps GCC from turning the loops into memcpy/memset calls
+// (dozens of instructions for the 3..12 bytes copied here).
 TINYOPS_INLINE int8_t* copy_bytes(int8_t* d, const int8_t* s, int32_t n) {
-  for (; n >= 4; n -= 4, s += 4, d += 4) *reinterpret_cast<uword_t*>(d) = load_u32(s);
-  for (; n > 0; --n) *d++ = *s++;
+  for (; n >= 4; n -= 4, s += 4, d += 4) {
+    *reinterpret_cast<uword_t*>(d) = load_u32(s);
+    __asm__("" : "+r"(d));
+  }
+  for (; n > 0; --n) {
+    *d++ = *s++;
+    __asm__("" : "+r"(d));
+  }
   return d;
 }
 
 TINYOPS_INLINE int8_t* fill_bytes(int8_t* d, int8_t v, int32_t n) {
-  for (; n > 0; --n) *d++ = v;
+  for (; n > 0; --n) {
+    *d++ = v;
+    __asm__("" : "+r"(d));
+  }
   return d;
 }
 
@@ -485,11 +496,7 @@ void gather_small(const View4<const int8_t>& in, const ConvParams& p, int32_t n,
 // An interior pixel's patch: KH rows of L contiguous bytes, row step sh. The bytes from K to K4 keep their
 // values (their weights are 0).
 TINYOPS_INLINE void gather_rows(const int8_t* s, int32_t sh, int32_t KH, int32_t L, int8_t* d) {
-  for (int32_t ky = 0; ky < KH; ++ky, s += sh, d += L) {
-    int32_t i = 0;
-    for (; i + 4 <= L; i += 4) *reinterpret_cast<uword_t*>(d + i) = load_u32(s + i);
-    for (; i < L; ++i) d[i] = s[i];
-  }
+  for (int32_t ky = 0; ky < KH; ++ky, s += sh) d = copy_bytes(d, s, L);
 }
 
 template <bool Fast, bool Full, bool Std>
@@ -979,7 +986,20 @@ struct DwGroup {
   word_t ww[2 * kMaxTaps];
   int32_t bias[4];
   RQ q[4];
+  int32_t c1o[4];  // Std form (see out_std)
 };
+
+// Channel k of a run of len pixels (acc stride 4) -> bytes o[i * ow]; sq: the Std form applies.
+template <bool Fast, bool Full>
+TINYOPS_INLINE void dw_requant(const int32_t* acc, int32_t len, const RQ& q, int32_t c1o, bool sq, const OutQ& oq,
+                               int8_t* o, int32_t ow) {
+  if (Fast && sq) {
+    const int32_t m = q.m, rs = q.rs;
+    for (int32_t i = 0; i < len; ++i, o += ow) *o = out_std<Full>(acc[4 * i], m, c1o, rs, oq);
+    return;
+  }
+  for (int32_t i = 0; i < len; ++i, o += ow) *o = out_byte<Fast, Full>(acc[4 * i], q, oq);
+}
 
 template <bool Fast, bool Full, bool Rep>
 __attribute__((noinline)) void dw_rows(const ConvParams& p, const View4<const int8_t>& in, const View4<const int8_t>& w,
@@ -991,6 +1011,7 @@ __attribute__((noinline)) void dw_rows(const ConvParams& p, const View4<const in
   const OutQ oq{p.output_offset, p.act_min, p.act_max};
   const bool k3 = KH == 3 && KW == 3;
   const int32_t M = p.depth_multiplier;
+  const bool sq = Fast && std_requant_ok(p, r);
   // Output columns whose taps all lie inside the input: [ox_a, ox_b).
   const int32_t ox_a = min_i32((p.pad_left + p.stride_w - 1) / p.stride_w, OW);
   const int32_t ox_b =
@@ -1016,6 +1037,7 @@ __attribute__((noinline)) void dw_rows(const ConvParams& p, const View4<const in
     for (int k = 0; k < 4; ++k) {
       g.bias[k] = p.bias ? p.bias[c + k] : 0;
       g.q[k] = make_rq(p.multiplier[c + k], p.shift[c + k]);
+      g.c1o[k] = g.q[k].c1 + static_cast<int32_t>(static_cast<uint32_t>(p.output_offset) << g.q[k].rs);
     }
     if (padded) {
       // Small feature map: copy the group's 4 channels of the rows the range reads into pb with the
@@ -1066,11 +1088,7 @@ __attribute__((noinline)) void dw_rows(const ConvParams& p, const View4<const in
             q += m;
           }
           int8_t* op = obase + q0 * ow;
-          for (int k = 0; k < 4; ++k) {
-            const RQ q = g.q[k];
-            int8_t* o = op + k * os;
-            for (int32_t i = 0; i < len; ++i, o += ow) *o = out_byte<Fast, Full>(acc[4 * i + k], q, oq);
-          }
+          for (int k = 0; k < 4; ++k) dw_requant<Fast, Full>(acc + k, len, g.q[k], g.c1o[k], sq, oq, op + k * os, ow);
         }
       }
       continue;
@@ -1122,11 +1140,7 @@ __attribute__((noinline)) void dw_rows(const ConvParams& p, const View4<const in
             ++ox;
           }
           int8_t* op = orow + ox0 * ow;
-          for (int k = 0; k < 4; ++k) {
-            const RQ q = g.q[k];
-            int8_t* o = op + k * os;
-            for (int32_t i = 0; i < len; ++i, o += ow) *o = out_byte<Fast, Full>(acc[4 * i + k], q, oq);
-          }
+          for (int k = 0; k < 4; ++k) dw_requant<Fast, Full>(acc + k, len, g.q[k], g.c1o[k], sq, oq, op + k * os, ow);
         }
       }
     }
