@@ -459,13 +459,54 @@ __attribute__((noinline)) void dw_chunk(const ConvParams& p, const View4<const i
   }
 }
 
+// One input channel (first layers, any depth multiplier): output channel c = input 0 x filter c, so a tap
+// is VMLA by the scalar (x + input_offset) on 4 channels; padding taps are skipped (bias start).
+template <bool Left>
+__attribute__((noinline)) void dw1_chunk(const ConvParams& p, const View4<const int8_t>& in, const View4<const int8_t>& w,
+                                         const RqTab& t, const View4<int8_t>& out, const OutRange& r, int32_t c0,
+                                         int32_t nch) {
+  const OutQ oq{p.output_offset, p.act_min, p.act_max};
+  const int32_t IH = in.full.h, IW = in.full.w, OW = out.full.w, KH = p.filter_h, KW = p.filter_w;
+  for (int32_t n = 0; n < out.full.n; ++n) {
+    for (int32_t oy = r.y_begin; oy < r.y_end; ++oy) {
+      const int32_t iy0 = oy * p.stride_h - p.pad_top;
+      int32_t ky0, ky1;
+      valid_taps(iy0, KH, IH, &ky0, &ky1);
+      int8_t* o = out.at(n, oy, 0, c0);
+      for (int32_t ox = 0; ox < OW; ++ox, o += out.stride_w) {
+        const int32_t ix0 = ox * p.stride_w - p.pad_left;
+        int32_t kx0, kx1;
+        valid_taps(ix0, KW, IW, &kx0, &kx1);
+        for (int32_t j = 0; j < nch; j += 8) {
+          const mve_pred16_t p0 = vctp32q(static_cast<uint32_t>(nch - j));
+          const mve_pred16_t p1 = vctp32q(static_cast<uint32_t>(max_i32(nch - j - 4, 0)));
+          int32x4_t a0 = vldrwq_s32(t.b + j), a1 = vldrwq_s32(t.b + j + 4);
+          for (int32_t ky = ky0; ky < ky1; ++ky) {
+            const int8_t* xp = in.at(n, iy0 + ky, ix0 + kx0, 0);
+            const int8_t* wp = w.at(0, ky, kx0, c0 + j);
+            for (int32_t kx = kx0; kx < kx1; ++kx, xp += in.stride_w, wp += w.stride_w) {
+              const int32_t xv = *xp + p.input_offset;
+              a0 = vmlaq_n_s32(a0, vldrbq_z_s32(wp, p0), xv);
+              a1 = vmlaq_n_s32(a1, vldrbq_z_s32(wp + 4, p1), xv);
+            }
+          }
+          rq_store<Left>(a0, t, j, oq, o + j, nch - j);
+          if (nch - j > 4) rq_store<Left>(a1, t, j + 4, oq, o + j + 4, nch - j - 4);
+        }
+      }
+    }
+  }
+}
+
 bool depthwise(const ConvParams& p, const KernelIO& io, OutRange r, KernelStatus* st) {
   const AnyView& iv = io.in[0];
   const AnyView& wv = io.weights;
   const AnyView& ov = io.out;
   const Shape4 is = iv.full, os = ov.full, ws = wv.full;
-  if (p.depth_multiplier != 1 || ws.n != 1 || ws.c != os.c || ws.h != p.filter_h || ws.w != p.filter_w ||
-      is.c != os.c || is.n != os.n)
+  const int32_t M = p.depth_multiplier;
+  // Depth multiplier 1, or one input channel (any multiplier).
+  if (M < 1 || (M != 1 && is.c != 1) || ws.n != 1 || ws.c != os.c || ws.h != p.filter_h || ws.w != p.filter_w ||
+      is.c * M != os.c || is.n != os.n)
     return false;
   if (!p.multiplier || !p.shift || p.stride_h < 1 || p.stride_w < 1 || p.dilation_h != 1 || p.dilation_w != 1)
     return false;
@@ -478,7 +519,7 @@ bool depthwise(const ConvParams& p, const KernelIO& io, OutRange r, KernelStatus
     const int32_t ye = (r.y_end - 1) * p.stride_h - p.pad_top + KH;
     const int32_t xb = -p.pad_left, xe = (OW - 1) * p.stride_w - p.pad_left + KW;
     if (!view_has(iv, ElemType::Int8, 0, is.n, max_i32(yb, 0), min_i32(ye, IH), max_i32(xb, 0), min_i32(xe, IW),
-                  r.c_begin, r.c_end) ||
+                  r.c_begin / M, (r.c_end - 1) / M + 1) ||
         iv.stride_c != 1)
       return false;
   }
@@ -490,6 +531,13 @@ bool depthwise(const ConvParams& p, const KernelIO& io, OutRange r, KernelStatus
   RqTab t;
   for (int32_t c0 = r.c_begin; c0 < r.c_end; c0 += kCh) {
     const int32_t nch = min_i32(kCh, r.c_end - c0);
+    if (is.c == 1) {
+      const bool left1 = make_tab<false>(p, c0, nch, &t);
+      for (int32_t j = 0; j < nch; ++j) t.b[j] = p.bias ? p.bias[c0 + j] : 0;
+      if (left1) dw1_chunk<true>(p, in, w, t, out, r, c0, nch);
+      else dw1_chunk<false>(p, in, w, t, out, r, c0, nch);
+      continue;
+    }
     const bool left = make_tab<true>(p, c0, nch, &t);
     for (int32_t j = 0; j < nch; ++j) {
       t.b[dw_lane(j)] = p.bias ? p.bias[c0 + j] : 0;
