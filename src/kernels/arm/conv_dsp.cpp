@@ -222,36 +222,72 @@ void im2col_any(const View4<const int8_t>& in, const ConvParams& p, int32_t n, i
 // ---- dot products ----
 
 // Two channels x two interleaved pixels: s = {ch0 px0, ch0 px1, ch1 px0, ch1 px1}; groups >= 1.
-// Per group of four: 2 word loads of weights, 4 SXTB16, 2 LDRD of the pixels, 8 SMLAD (16 MACs).
+// Per group of four: 2 word loads of weights, 4 SXTB16, 2 LDRD of the pixels, 8 SMLAD (16 MACs); the
+// loop runs two groups per iteration (one group first when the count is odd).
+#define TINYOPS_DOT2X2_GROUP                      \
+  "ldr    %[v0], [%[w0]], #4\n\t"                \
+  "ldr    %[v1], [%[w1]], #4\n\t"                \
+  "ldrd   %[a0], %[a1], [%[x]], #8\n\t"          \
+  "sxtb16 %[t0], %[v0]\n\t"                      \
+  "sxtb16 %[v0], %[v0], ror #8\n\t"              \
+  "sxtb16 %[t1], %[v1]\n\t"                      \
+  "sxtb16 %[v1], %[v1], ror #8\n\t"              \
+  "smlad  %[s00], %[a0], %[t0], %[s00]\n\t"      \
+  "smlad  %[s00], %[a1], %[v0], %[s00]\n\t"      \
+  "smlad  %[s10], %[a0], %[t1], %[s10]\n\t"      \
+  "smlad  %[s10], %[a1], %[v1], %[s10]\n\t"      \
+  "ldrd   %[a0], %[a1], [%[x]], #8\n\t"          \
+  "smlad  %[s01], %[a0], %[t0], %[s01]\n\t"      \
+  "smlad  %[s01], %[a1], %[v0], %[s01]\n\t"      \
+  "smlad  %[s11], %[a0], %[t1], %[s11]\n\t"      \
+  "smlad  %[s11], %[a1], %[v1], %[s11]\n\t"
 TINYOPS_INLINE void dot2x2(const word_t* x, const int8_t* w0, const int8_t* w1, int32_t groups, int32_t* s) {
   int32_t s00 = s[0], s01 = s[1], s10 = s[2], s11 = s[3];
   uint32_t v0, v1, t0, t1, a0, a1;
   __asm__ volatile(
-      "1:\n\t"
-      "ldr    %[v0], [%[w0]], #4\n\t"
-      "ldr    %[v1], [%[w1]], #4\n\t"
-      "ldrd   %[a0], %[a1], [%[x]], #8\n\t"
-      "sxtb16 %[t0], %[v0]\n\t"
-      "sxtb16 %[v0], %[v0], ror #8\n\t"
-      "sxtb16 %[t1], %[v1]\n\t"
-      "sxtb16 %[v1], %[v1], ror #8\n\t"
-      "smlad  %[s00], %[a0], %[t0], %[s00]\n\t"
-      "smlad  %[s00], %[a1], %[v0], %[s00]\n\t"
-      "smlad  %[s10], %[a0], %[t1], %[s10]\n\t"
-      "smlad  %[s10], %[a1], %[v1], %[s10]\n\t"
-      "ldrd   %[a0], %[a1], [%[x]], #8\n\t"
-      "smlad  %[s01], %[a0], %[t0], %[s01]\n\t"
-      "smlad  %[s01], %[a1], %[v0], %[s01]\n\t"
-      "smlad  %[s11], %[a0], %[t1], %[s11]\n\t"
-      "smlad  %[s11], %[a1], %[v1], %[s11]\n\t"
+      "tst    %[n], #1\n\t"
+      "beq    2f\n\t"
+      TINYOPS_DOT2X2_GROUP
       "subs   %[n], %[n], #1\n\t"
-      "bne    1b\n\t"
+      "beq    3f\n\t"
+      "2:\n\t"
+      TINYOPS_DOT2X2_GROUP
+      TINYOPS_DOT2X2_GROUP
+      "subs   %[n], %[n], #2\n\t"
+      "bne    2b\n\t"
+      "3:\n\t"
       : [s00] "+r"(s00), [s01] "+r"(s01), [s10] "+r"(s10), [s11] "+r"(s11), [x] "+r"(x), [w0] "+r"(w0),
         [w1] "+r"(w1), [n] "+r"(groups), [v0] "=&r"(v0), [v1] "=&r"(v1), [t0] "=&r"(t0), [t1] "=&r"(t1),
         [a0] "=&r"(a0), [a1] "=&r"(a1)
       :
       : "cc", "memory");
   s[0] = s00, s[1] = s01, s[2] = s10, s[3] = s11;
+}
+#undef TINYOPS_DOT2X2_GROUP
+
+// One channel x two interleaved pixels (an odd last channel): s = {px0, px1}; groups >= 1.
+// Per group: 1 weight load, 2 SXTB16, 2 LDRD, 4 SMLAD (8 MACs).
+TINYOPS_INLINE void dot1x2(const word_t* x, const int8_t* w0, int32_t groups, int32_t* s) {
+  int32_t s00 = s[0], s01 = s[1];
+  uint32_t v0, t0, a0, a1;
+  __asm__ volatile(
+      "1:\n\t"
+      "ldr    %[v0], [%[w0]], #4\n\t"
+      "ldrd   %[a0], %[a1], [%[x]], #8\n\t"
+      "sxtb16 %[t0], %[v0]\n\t"
+      "sxtb16 %[v0], %[v0], ror #8\n\t"
+      "smlad  %[s00], %[a0], %[t0], %[s00]\n\t"
+      "smlad  %[s00], %[a1], %[v0], %[s00]\n\t"
+      "ldrd   %[a0], %[a1], [%[x]], #8\n\t"
+      "smlad  %[s01], %[a0], %[t0], %[s01]\n\t"
+      "smlad  %[s01], %[a1], %[v0], %[s01]\n\t"
+      "subs   %[n], %[n], #1\n\t"
+      "bne    1b\n\t"
+      : [s00] "+r"(s00), [s01] "+r"(s01), [x] "+r"(x), [w0] "+r"(w0), [n] "+r"(groups), [v0] "=&r"(v0),
+        [t0] "=&r"(t0), [a0] "=&r"(a0), [a1] "=&r"(a1)
+      :
+      : "cc", "memory");
+  s[0] = s00, s[1] = s01;
 }
 
 // Two channels x one pixel (K any: groups in SMLAD order, then K % 4 natural int16).
@@ -349,8 +385,8 @@ void conv_pair(const ConvCtx& c, const word_t* x, int8_t* oa, int8_t* ob) {
     ob[s] = out_byte<Fast, Full>(acc[3], cp[1].q, c.oq);
   }
   if (j < c.nch) {  // odd last channel
-    int32_t acc[4] = {cp[0].bias, cp[0].bias, cp[0].bias, cp[0].bias};
-    dot2x2(x, w, w, groups, acc);
+    int32_t acc[2] = {cp[0].bias, cp[0].bias};
+    dot1x2(x, w, groups, acc);
     oa[0] = out_byte<Fast, Full>(acc[0], cp[0].q, c.oq);
     ob[0] = out_byte<Fast, Full>(acc[1], cp[0].q, c.oq);
   }
