@@ -247,8 +247,8 @@ const int8_t* patch(const View4<const int8_t>& in, const ConvParams& p, int32_t 
 }
 
 template <bool Left>
-__attribute__((noinline)) void conv_chunk(const ConvParams& p, const View4<const int8_t>& in, const GemmCtx& g,
-                                          const RqTab& t, const View4<int8_t>& out, const OutRange& r, int32_t c0,
+__attribute__((noinline)) void conv_chunk(const ConvParams p, const View4<const int8_t> in, const GemmCtx g,
+                                          const RqTab& t, const View4<int8_t> out, const OutRange r, int32_t c0,
                                           int8_t* scratch) {
   const OutQ oq{p.output_offset, p.act_min, p.act_max};
   const int32_t OW = out.full.w;
@@ -317,8 +317,8 @@ bool conv2d(const ConvParams& p, const KernelIO& io, OutRange r, void* scratch, 
 // ---- FULLY_CONNECTED ----
 
 template <bool Left>
-__attribute__((noinline)) void fc_chunk(const ConvParams& p, const View4<const int8_t>& in, const GemmCtx& g,
-                                        const RqTab& t, const View4<int8_t>& out, const OutRange& r, int32_t c0) {
+__attribute__((noinline)) void fc_chunk(const ConvParams p, const View4<const int8_t> in, const GemmCtx g,
+                                        const RqTab& t, const View4<int8_t> out, const OutRange r, int32_t c0) {
   const OutQ o{p.output_offset, p.act_min, p.act_max};
   for (int32_t n = 0; n < out.full.n; ++n)
     for (int32_t b = r.y_begin; b < r.y_end; ++b) gemm_rq<Left>(g, t, o, in.at(n, b, 0, 0), out.at(n, b, 0, c0));
@@ -429,8 +429,8 @@ TINYOPS_INLINE void dw_pixel(const ConvParams& p, const RqTab& t, const int32_t*
 }
 
 template <bool Left, int KW>
-__attribute__((noinline)) void dw_chunk(const ConvParams& p, const View4<const int8_t>& in, const View4<const int8_t>& w,
-                                        const RqTab& t, const View4<int8_t>& out, const OutRange& r, int32_t c0,
+__attribute__((noinline)) void dw_chunk(const ConvParams p, const View4<const int8_t> in, const View4<const int8_t> w,
+                                        const RqTab& t, const View4<int8_t> out, const OutRange r, int32_t c0,
                                         int32_t nch) {
   const OutQ oq{p.output_offset, p.act_min, p.act_max};
   const int32_t IH = in.full.h, IW = in.full.w, OW = out.full.w, KH = p.filter_h, KWr = p.filter_w;
@@ -462,8 +462,8 @@ __attribute__((noinline)) void dw_chunk(const ConvParams& p, const View4<const i
 // One input channel (first layers, any depth multiplier): output channel c = input 0 x filter c, so a tap
 // is VMLA by the scalar (x + input_offset) on 4 channels; padding taps are skipped (bias start).
 template <bool Left>
-__attribute__((noinline)) void dw1_chunk(const ConvParams& p, const View4<const int8_t>& in, const View4<const int8_t>& w,
-                                         const RqTab& t, const View4<int8_t>& out, const OutRange& r, int32_t c0,
+__attribute__((noinline)) void dw1_chunk(const ConvParams p, const View4<const int8_t> in, const View4<const int8_t> w,
+                                         const RqTab& t, const View4<int8_t> out, const OutRange r, int32_t c0,
                                          int32_t nch) {
   const OutQ oq{p.output_offset, p.act_min, p.act_max};
   const int32_t IH = in.full.h, IW = in.full.w, OW = out.full.w, KH = p.filter_h, KW = p.filter_w;
