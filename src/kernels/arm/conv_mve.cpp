@@ -467,6 +467,7 @@ __attribute__((noinline)) void dw1_chunk(const ConvParams p, const View4<const i
                                          int32_t nch) {
   const OutQ oq{p.output_offset, p.act_min, p.act_max};
   const int32_t IH = in.full.h, IW = in.full.w, OW = out.full.w, KH = p.filter_h, KW = p.filter_w;
+  const int32_t isw = in.stride_w, ish = in.stride_h, wsw = w.stride_w, wsh = w.stride_h, off = p.input_offset;
   for (int32_t n = 0; n < out.full.n; ++n) {
     for (int32_t oy = r.y_begin; oy < r.y_end; ++oy) {
       const int32_t iy0 = oy * p.stride_h - p.pad_top;
@@ -477,17 +478,34 @@ __attribute__((noinline)) void dw1_chunk(const ConvParams p, const View4<const i
         const int32_t ix0 = ox * p.stride_w - p.pad_left;
         int32_t kx0, kx1;
         valid_taps(ix0, KW, IW, &kx0, &kx1);
+        const int32_t nky = ky1 - ky0, nkx = kx1 - kx0;
+        const int8_t* x0 = in.at(n, iy0 + ky0, ix0 + kx0, 0);
+        const int8_t* w0 = w.at(0, ky0, kx0, c0);
         for (int32_t j = 0; j < nch; j += 8) {
-          const mve_pred16_t p0 = vctp32q(static_cast<uint32_t>(nch - j));
-          const mve_pred16_t p1 = vctp32q(static_cast<uint32_t>(max_i32(nch - j - 4, 0)));
           int32x4_t a0 = vldrwq_s32(t.b + j), a1 = vldrwq_s32(t.b + j + 4);
-          for (int32_t ky = ky0; ky < ky1; ++ky) {
-            const int8_t* xp = in.at(n, iy0 + ky, ix0 + kx0, 0);
-            const int8_t* wp = w.at(0, ky, kx0, c0 + j);
-            for (int32_t kx = kx0; kx < kx1; ++kx, xp += in.stride_w, wp += w.stride_w) {
-              const int32_t xv = *xp + p.input_offset;
-              a0 = vmlaq_n_s32(a0, vldrbq_z_s32(wp, p0), xv);
-              a1 = vmlaq_n_s32(a1, vldrbq_z_s32(wp + 4, p1), xv);
+          const int8_t* xr = x0;
+          const int8_t* wr = w0 + j;
+          if (nch - j >= 8) {
+            for (int32_t ky = 0; ky < nky; ++ky, xr += ish, wr += wsh) {
+              const int8_t* xp = xr;
+              const int8_t* wp = wr;
+              for (int32_t kx = 0; kx < nkx; ++kx, xp += isw, wp += wsw) {
+                const int32_t xv = *xp + off;
+                a0 = vmlaq_n_s32(a0, vldrbq_s32(wp), xv);
+                a1 = vmlaq_n_s32(a1, vldrbq_s32(wp + 4), xv);
+              }
+            }
+          } else {
+            const mve_pred16_t p0 = vctp32q(static_cast<uint32_t>(nch - j));
+            const mve_pred16_t p1 = vctp32q(static_cast<uint32_t>(max_i32(nch - j - 4, 0)));
+            for (int32_t ky = 0; ky < nky; ++ky, xr += ish, wr += wsh) {
+              const int8_t* xp = xr;
+              const int8_t* wp = wr;
+              for (int32_t kx = 0; kx < nkx; ++kx, xp += isw, wp += wsw) {
+                const int32_t xv = *xp + off;
+                a0 = vmlaq_n_s32(a0, vldrbq_z_s32(wp, p0), xv);
+                a1 = vmlaq_n_s32(a1, vldrbq_z_s32(wp + 4, p1), xv);
+              }
             }
           }
           rq_store<Left>(a0, t, j, oq, o + j, nch - j);
