@@ -246,6 +246,31 @@ const int8_t* patch(const View4<const int8_t>& in, const ConvParams& p, int32_t 
   return buf;
 }
 
+// 1x1 with K <= 16 over a run of pixels (x = first pixel, step bytes apart): the four filters of a group
+// stay in registers (zero beyond K) and each pixel costs one predicated load + 4 VMLADAVA.
+template <bool Left>
+TINYOPS_INLINE void gemm_run_small(const GemmCtx& g, const RqTab& t, const OutQ& oq, const int8_t* x, int32_t step,
+                                   int32_t npx, int8_t* o, int32_t ostep) {
+  const mve_pred16_t pk = vctp8q(static_cast<uint32_t>(g.K));
+  for (int32_t j = 0; j < g.nch; j += 4) {
+    const int32_t nc = min_i32(4, g.nch - j);
+    const int8_t* w = g.w + j * g.wn;
+    const int8x16_t w0 = vldrbq_z_s8(w, pk);
+    const int8x16_t w1 = nc > 1 ? vldrbq_z_s8(w + g.wn, pk) : vdupq_n_s8(0);
+    const int8x16_t w2 = nc > 2 ? vldrbq_z_s8(w + 2 * g.wn, pk) : vdupq_n_s8(0);
+    const int8x16_t w3 = nc > 3 ? vldrbq_z_s8(w + 3 * g.wn, pk) : vdupq_n_s8(0);
+    const int32_t b0 = g.b[j], b1 = nc > 1 ? g.b[j + 1] : 0, b2 = nc > 2 ? g.b[j + 2] : 0, b3 = nc > 3 ? g.b[j + 3] : 0;
+    const int8_t* xp = x;
+    int8_t* op = o + j;
+    for (int32_t i = 0; i < npx; ++i, xp += step, op += ostep) {
+      const int8x16_t v = vldrbq_z_s8(xp, pk);
+      const int32x4_t a = vec4(vmladavaq_s8(b0, v, w0), vmladavaq_s8(b1, v, w1), vmladavaq_s8(b2, v, w2),
+                               vmladavaq_s8(b3, v, w3));
+      rq_store<Left>(a, t, j, oq, op, nc);
+    }
+  }
+}
+
 template <bool Left>
 __attribute__((noinline)) void conv_chunk(const ConvParams p, const View4<const int8_t> in, const GemmCtx g,
                                           const RqTab& t, const View4<int8_t> out, const OutRange r, int32_t c0,
@@ -258,6 +283,11 @@ __attribute__((noinline)) void conv_chunk(const ConvParams p, const View4<const 
       const int32_t iy0 = oy * p.stride_h - p.pad_top;
       int8_t* o = out.at(n, oy, 0, c0);
       int32_t ox = 0;
+      if (direct && g.K <= 16 && iy0 >= 0 && iy0 < in.full.h && p.pad_left == 0 &&
+          (OW - 1) * p.stride_w < in.full.w) {
+        gemm_run_small<Left>(g, t, oq, in.at(n, iy0, 0, 0), p.stride_w * in.stride_w, OW, o, out.stride_w);
+        continue;
+      }
       if (direct && iy0 >= 0 && iy0 < in.full.h) {
         // 1x1: pixels whose tap lies inside the input read it in place.
         for (; ox < OW; ++ox, o += out.stride_w) {
