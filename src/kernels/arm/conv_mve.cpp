@@ -391,35 +391,28 @@ struct DwGeo {
   int32_t sw, sh, wsw, wsh;
 };
 
-// NB blocks of 8 channels in int16 lanes (VLDRB.S16): acc[2b] (even channels) += VMULLB(x + off, w),
-// acc[2b + 1] (odd channels) += VMULLT, over taps [0, nky) x [0, nkx); x / w point at the first tap's
-// first channel. Loads under predicate pr (zeroes beyond the channel count).
-template <int NB, bool Off, int KW>
+// A block of 8 channels in int16 lanes (VLDRB.S16): ae (even channels) += VMULLB(x + off, w), ao (odd
+// channels) += VMULLT, over taps [0, nky) x [0, nkx); x / w point at the first tap's first channel.
+// Pred: loads under pr (zeroes beyond the channel count).
+template <bool Pred, bool Off, int KW>
 TINYOPS_INLINE void dw_taps(const int8_t* x, const int8_t* w, const DwGeo& g, int32_t nky, int32_t nkx, int32_t off,
-                            mve_pred16_t pr, int32x4_t* acc) {
-  int32x4_t a0 = acc[0], a1 = acc[1], a2 = NB > 1 ? acc[2] : a0, a3 = NB > 1 ? acc[3] : a0;
+                            mve_pred16_t pr, int32x4_t* ae, int32x4_t* ao) {
+  int32x4_t a0 = *ae, a1 = *ao;
   const int32_t kw = KW ? KW : nkx;
   const int16_t o16 = static_cast<int16_t>(off);
   for (int32_t ky = 0; ky < nky; ++ky, x += g.sh, w += g.wsh) {
     const int8_t* xp = x;
     const int8_t* wp = w;
+#pragma GCC unroll 7
     for (int32_t kx = 0; kx < kw; ++kx, xp += g.sw, wp += g.wsw) {
-      int16x8_t v = NB > 1 ? vldrbq_s16(xp) : vldrbq_z_s16(xp, pr);
-      const int16x8_t c = NB > 1 ? vldrbq_s16(wp) : vldrbq_z_s16(wp, pr);
+      int16x8_t v = Pred ? vldrbq_z_s16(xp, pr) : vldrbq_s16(xp);
+      const int16x8_t c = Pred ? vldrbq_z_s16(wp, pr) : vldrbq_s16(wp);
       if (Off) v = vaddq_n_s16(v, o16);
       a0 = vaddq_s32(a0, vmullbq_int_s16(v, c));
       a1 = vaddq_s32(a1, vmulltq_int_s16(v, c));
-      if (NB > 1) {
-        int16x8_t u = vldrbq_s16(xp + 8);
-        const int16x8_t d = vldrbq_s16(wp + 8);
-        if (Off) u = vaddq_n_s16(u, o16);
-        a2 = vaddq_s32(a2, vmullbq_int_s16(u, d));
-        a3 = vaddq_s32(a3, vmulltq_int_s16(u, d));
-      }
     }
   }
-  acc[0] = a0, acc[1] = a1;
-  if (NB > 1) acc[2] = a2, acc[3] = a3;
+  *ae = a0, *ao = a1;
 }
 
 // Even / odd lanes of an 8-channel block -> out[0, 2, 4, 6] / out[1, 3, 5, 7] (the first n channels).
@@ -444,17 +437,16 @@ template <bool Left, bool Interior, int KW>
 TINYOPS_INLINE void dw_pixel(const ConvParams& p, const RqTab& t, const int32_t* b, const OutQ& oq, const DwGeo& g,
                              const int8_t* x, const int8_t* w, int32_t nch, int32_t nky, int32_t nkx, int8_t* o) {
   int32_t j = 0;
-  for (; j + 16 <= nch; j += 16) {
-    int32x4_t a[4] = {vldrwq_s32(b + j), vldrwq_s32(b + j + 4), vldrwq_s32(b + j + 8), vldrwq_s32(b + j + 12)};
-    dw_taps<2, !Interior, KW>(x + j, w + j, g, nky, nkx, p.input_offset, 0xFFFF, a);
-    dw_store8<Left>(a[0], a[1], t, j, oq, o + j, 8);
-    dw_store8<Left>(a[2], a[3], t, j + 8, oq, o + j + 8, 8);
+  for (; j + 8 <= nch; j += 8) {
+    int32x4_t ae = vldrwq_s32(b + j), ao = vldrwq_s32(b + j + 4);
+    dw_taps<false, !Interior, KW>(x + j, w + j, g, nky, nkx, p.input_offset, 0xFFFF, &ae, &ao);
+    dw_store8<Left>(ae, ao, t, j, oq, o + j, 8);
   }
-  for (; j < nch; j += 8) {
+  if (j < nch) {
     const mve_pred16_t pr = vctp16q(static_cast<uint32_t>(nch - j));
-    int32x4_t a[2] = {vldrwq_s32(b + j), vldrwq_s32(b + j + 4)};
-    dw_taps<1, !Interior, KW>(x + j, w + j, g, nky, nkx, p.input_offset, pr, a);
-    dw_store8<Left>(a[0], a[1], t, j, oq, o + j, nch - j);
+    int32x4_t ae = vldrwq_s32(b + j), ao = vldrwq_s32(b + j + 4);
+    dw_taps<true, !Interior, KW>(x + j, w + j, g, nky, nkx, p.input_offset, pr, &ae, &ao);
+    dw_store8<Left>(ae, ao, t, j, oq, o + j, nch - j);
   }
 }
 
