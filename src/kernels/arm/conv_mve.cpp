@@ -86,12 +86,10 @@ TINYOPS_INLINE void rq_store(int32x4_t acc, const RqTab& t, int32_t j, const Out
 
 // ---- int8 dot products ----
 
-// Four filters (w, w + wn, w + 2 wn, w + 3 wn) against one patch of K >= 1 bytes: a[k] += x . w_k.
+// Four filters (w, w1, w2, w3) against one patch of K >= 1 bytes: a[k] += x . w_k.
 // A tail-predicated loop (DLSTP/LETP): the last iteration's inactive lanes load as zero.
-TINYOPS_INLINE void dot4(const int8_t* x, const int8_t* w, int32_t wn, int32_t K, int32_t* a) {
-  const int8_t* w1 = w + wn;
-  const int8_t* w2 = w1 + wn;
-  const int8_t* w3 = w2 + wn;
+TINYOPS_INLINE void dot4(const int8_t* x, const int8_t* w, const int8_t* w1, const int8_t* w2, const int8_t* w3,
+                         int32_t K, int32_t* a) {
   // VMLADAVA accumulates into even registers only.
   register int32_t s0 __asm__("r6") = a[0];
   register int32_t s1 __asm__("r8") = a[1];
@@ -199,13 +197,16 @@ TINYOPS_INLINE void gemm_rq(const GemmCtx& g, const RqTab& t, const OutQ& oq, co
   const int8_t* w = g.w;
   for (; j + 4 <= g.nch; j += 4, w += 4 * g.wn) {
     int32_t a[4] = {g.b[j], g.b[j + 1], g.b[j + 2], g.b[j + 3]};
-    dot4(x, w, g.wn, g.K, a);
+    dot4(x, w, w + g.wn, w + 2 * g.wn, w + 3 * g.wn, g.K, a);
     rq_store<Left>(vec4(a[0], a[1], a[2], a[3]), t, j, oq, o + j, 4);
   }
-  if (j < g.nch) {
-    int32_t a[4] = {0, 0, 0, 0};
-    for (int32_t k = 0; j + k < g.nch; ++k, w += g.wn) a[k] = dot1(x, w, g.K, g.b[j + k]);
-    rq_store<Left>(vec4(a[0], a[1], a[2], a[3]), t, j, oq, o + j, g.nch - j);
+  if (j + 1 == g.nch) {
+    rq_store<Left>(vdupq_n_s32(dot1(x, w, g.K, g.b[j])), t, j, oq, o + j, 1);
+  } else if (j < g.nch) {  // 2 or 3 channels: the last filter twice
+    const int32_t r = g.nch - j;
+    int32_t a[4] = {g.b[j], g.b[j + 1], g.b[j + r - 1], 0};
+    dot4(x, w, w + g.wn, w + (r - 1) * g.wn, w + (r - 1) * g.wn, g.K, a);
+    rq_store<Left>(vec4(a[0], a[1], a[2], a[3]), t, j, oq, o + j, r);
   }
 }
 
