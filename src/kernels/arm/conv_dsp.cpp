@@ -412,6 +412,52 @@ void conv_single(const ConvCtx& c, const int16_t* x, int8_t* o) {
   }
 }
 
+// 1x1 convolutions with K = 4G input channels, G <= 2 (narrow first layers): per row chunk of up to 32
+// pixels widened once into a stack buffer, then channel by channel with the channel's widened weights and
+// requantization parameters in registers, pixel by pixel: G LDRD, 2G SMLAD, the Std requantization and a
+// store per output. Requires the Std form (checked by the caller).
+template <int G, bool Full>
+__attribute__((noinline)) void pw_small(const ConvParams& p, const View4<const int8_t>& in, const View4<const int8_t>& wv,
+                                        const View4<int8_t>& out, const OutRange& r) {
+  constexpr int32_t kPx = 32;
+  word_t xb[kPx * 2 * G];
+  const uint32_t off2 = pair16(p.input_offset);
+  const OutQ oq{p.output_offset, p.act_min, p.act_max};
+  const int32_t OW = out.full.w, ow = out.stride_w;
+  for (int32_t n = 0; n < out.full.n; ++n)
+    for (int32_t oy = r.y_begin; oy < r.y_end; ++oy) {
+      const int8_t* xrow = in.at(n, oy, 0, 0);
+      for (int32_t ox0 = 0; ox0 < OW; ox0 += kPx) {
+        const int32_t len = min_i32(kPx, OW - ox0);
+        widen(xrow + ox0 * 4 * G, len * 4 * G, off2, xb, 2);
+        int8_t* obase = out.at(n, oy, ox0, r.c_begin);
+        for (int32_t c = r.c_begin; c < r.c_end; ++c, obase += out.stride_c) {
+          const int8_t* wp = wv.at(c, 0, 0, 0);
+          int32_t we[G], wo[G];
+          for (int g = 0; g < G; ++g) {
+            const uint32_t v = load_u32(wp + 4 * g);
+            we[g] = sxtb16(v);
+            wo[g] = sxtb16_ror8(v);
+          }
+          const int32_t bias = p.bias ? p.bias[c] : 0;
+          const RQ q = make_rq(p.multiplier[c], p.shift[c]);
+          const int32_t m = q.m, rs = q.rs;
+          const int32_t c1o = q.c1 + static_cast<int32_t>(static_cast<uint32_t>(p.output_offset) << rs);
+          const word_t* xp = xb;
+          int8_t* o = obase;
+          for (int32_t i = 0; i < len; ++i, xp += 2 * G, o += ow) {
+            int32_t acc = bias;
+            for (int g = 0; g < G; ++g) {
+              acc = __smlad(static_cast<int32_t>(xp[2 * g]), we[g], acc);
+              acc = __smlad(static_cast<int32_t>(xp[2 * g + 1]), wo[g], acc);
+            }
+            *o = out_std<Full>(acc, m, c1o, rs, oq);
+          }
+        }
+      }
+    }
+}
+
 template <bool Fast, bool Full, bool Std>
 __attribute__((noinline)) void conv_rows(ConvCtx c, const View4<const int8_t>& in, const View4<const int8_t>& wv, const View4<int8_t>& out,
                const OutRange& r, void* scratch) {
@@ -649,6 +695,14 @@ bool conv2d(const ConvParams& p, const KernelIO& io, OutRange r, void* scratch, 
   }
   // The general requantization is rare (huge biases or left shifts): one instantiation for it.
   const bool sq = fast && std_requant_ok(p, r);
+  const bool pw = KH == 1 && KW == 1 && p.stride_h == 1 && p.stride_w == 1 && p.pad_top == 0 && p.pad_left == 0 &&
+                  in.stride_w == IC && IW == OW;
+  if (sq && pw && (IC == 4 || IC == 8)) {  // (G = 3, 4 spill registers and lose to the 2x2 blocks)
+    if (IC == 4) full ? pw_small<1, true>(p, in, w, out, r) : pw_small<1, false>(p, in, w, out, r);
+    else full ? pw_small<2, true>(p, in, w, out, r) : pw_small<2, false>(p, in, w, out, r);
+    *st = KernelStatus::Ok;
+    return true;
+  }
   if (sq && full) conv_rows<true, true, true>(c, in, w, out, r, scratch);
   else if (sq) conv_rows<true, false, true>(c, in, w, out, r, scratch);
   else if (fast && full) conv_rows<true, true, false>(c, in, w, out, r, scratch);

@@ -113,6 +113,7 @@ int main() {
     Shape4 is{}, ws{}, os{};
     p.dilation_h = p.dilation_w = 1;
     p.stride_h = p.stride_w = 1;
+    bool pointwise = false;
     p.depth_multiplier = 1;
     if (kind == 2) {
       const int32_t B = rint_in(1, 3), I = rint_in(1, 300 > kMaxIn ? kMaxIn : 300), O = rint_in(1, 40);
@@ -132,12 +133,19 @@ int main() {
       const int32_t IH = rint_in(1, 16), IW = rint_in(1, 16);
       p.pad_top = rint_in(0, p.filter_h - 1);
       p.pad_left = rint_in(0, p.filter_w - 1);
+      // narrow pointwise convolutions (4 or 8 input channels: the per-channel 1x1 path)
+      pointwise = kind == 0 && rnd() % 6 == 0;
+      if (pointwise) {
+        p.filter_h = p.filter_w = p.stride_h = p.stride_w = p.dilation_h = p.dilation_w = 1;
+        p.pad_top = p.pad_left = 0;
+      }
       const int32_t OH = conv_out(IH, p.filter_h, p.stride_h, p.dilation_h, p.pad_top);
       const int32_t OW = conv_out(IW, p.filter_w, p.stride_w, p.dilation_w, p.pad_left);
       if (OH < 1 || OW < 1) continue;
       if (kind == 0) {
         // 1..3 input channels often (first layers: the few-channel path)
-        const int32_t IC = rnd() % 3 == 0 ? rint_in(1, 3) : rint_in(1, 40), OC = rint_in(1, 24);
+        const int32_t IC = pointwise ? 4 * rint_in(1, 2) : rnd() % 3 == 0 ? rint_in(1, 3) : rint_in(1, 40);
+        const int32_t OC = rint_in(1, 24);
         is = Shape4{1, IH, IW, IC};
         ws = Shape4{OC, p.filter_h, p.filter_w, IC};
         os = Shape4{1, OH, OW, OC};
@@ -162,10 +170,13 @@ int main() {
     p.act_min = (rnd() & 1) ? -128 : rint_in(-128, 0);
     p.act_max = (rnd() & 1) ? 127 : rint_in(p.act_min, 127);
     const bool big = rnd() % 4 == 0;
+    // every third case: all shifts in [-22, -1] (the Std requantization form of the DSP paths)
+    const bool std_shifts = !big && rnd() % 3 == 0;
     for (int32_t c = 0; c < os.c; ++c) {
       g_mult[c] = static_cast<int32_t>((1u << 30) + (rnd() & 0x3FFFFFFFu));
       if (rnd() % 16 == 0) g_mult[c] = -g_mult[c];  // negative scales occur (MCUNet)
       g_shift[c] = big ? rint_in(-3, 4) : (rnd() % 8 == 0 ? rint_in(-31, -20) : rint_in(-14, 1));
+      if (std_shifts) g_shift[c] = rint_in(-22, -1);
       g_bias[c] = big ? rint_in(-(1 << 22), 1 << 22) : rint_in(-6000, 6000);
       // bias + input_offset * (sum of the channel's weights over the filter)
       int32_t sum = 0;
