@@ -29,55 +29,66 @@ namespace {
 
 constexpr int32_t kCh = 64;  // output channels per chunk (per-channel tables on the stack)
 
-// Per-channel requantization of a chunk, split once per call: lanes read with VLDRW.
+// Per-channel requantization of a chunk, split once per call; groups of 4 lanes (one VLDRW each, one
+// base register per group).
+struct RqGroup {
+  int32_t m[4];    // multiplier
+  int32_t nrs[4];  // -max(-shift, 0)
+  int32_t nm[4];   // -1 when the right shift is >= 1, else 0
+  int32_t ls[4];   // max(shift, 0)
+};
 struct RqTab {
-  int32_t m[kCh];    // multiplier
-  int32_t ls[kCh];   // max(shift, 0)
-  int32_t nrs[kCh];  // -max(-shift, 0)
-  int32_t nm[kCh];   // -1 when the right shift is >= 1, else 0
-  int32_t b[kCh];    // starting accumulator (conv: bias_sums or computed; depthwise: bias)
-  int32_t bs[kCh];   // depthwise: bias_sums
+  RqGroup q[kCh / 4];
+  int32_t b[kCh];   // starting accumulator (conv: bias_sums or computed; depthwise: bias)
+  int32_t bs[kCh];  // depthwise: bias_sums
 };
 
 // Depthwise lane order: in each block of 8 channels the even ones, then the odd ones (VMULLB/VMULLT).
 TINYOPS_INLINE int32_t dw_lane(int32_t j) { return (j & ~7) + ((j & 1) << 2) + ((j & 7) >> 1); }
 
-// Fills m/ls/nrs/nm for channels [c0, c0 + n) (Perm: at dw_lane(j)); true when some left shift is > 0.
+// Fills the groups for channels [c0, c0 + n) (Perm: lane dw_lane(j)). Returns true when some shift is
+// >= 0 (the general form: left shifts, lanes without rounding); false: every shift < 0.
 template <bool Perm>
 bool make_tab(const ConvParams& p, int32_t c0, int32_t n, RqTab* t) {
-  bool left = false;
+  bool gen = false;
   for (int32_t j = 0; j < n; ++j) {
     const int32_t s = p.shift[c0 + j], d = Perm ? dw_lane(j) : j;
-    t->m[d] = p.multiplier[c0 + j];
-    t->ls[d] = s > 0 ? s : 0;
-    t->nrs[d] = s < 0 ? s : 0;
-    t->nm[d] = s < 0 ? -1 : 0;
-    left = left || s > 0;
+    RqGroup& g = t->q[d >> 2];
+    g.m[d & 3] = p.multiplier[c0 + j];
+    g.ls[d & 3] = s > 0 ? s : 0;
+    g.nrs[d & 3] = s < 0 ? s : 0;
+    g.nm[d & 3] = s < 0 ? -1 : 0;
+    gen = gen || s >= 0;
   }
-  return left;
+  return gen;
 }
 
 struct OutQ {
   int32_t off, lo, hi;
 };
 
-// 4 accumulators (channels t[j..j+3]) -> requantized, offset and clamped int32 lanes.
-template <bool Left>
+// 4 accumulators (channels t[j..j+3], j % 4 == 0) -> requantized, offset and clamped int32 lanes.
+// Gen = false: every right shift >= 1, so the adjustment is h + (h >> 31) and there is no left shift.
+template <bool Gen>
 TINYOPS_INLINE int32x4_t rq_vec(int32x4_t acc, const RqTab& t, int32_t j, const OutQ& o) {
+  const RqGroup& q = t.q[j >> 2];
   int32x4_t x = acc;
-  if (Left) x = vshlq_s32(x, vldrwq_s32(t.ls + j));
-  int32x4_t h = vqrdmulhq_s32(x, vldrwq_s32(t.m + j));
-  h = vaddq_s32(h, vandq_s32(vshrq_n_s32(h, 31), vldrwq_s32(t.nm + j)));
-  h = vrshlq_s32(h, vldrwq_s32(t.nrs + j));
+  if (Gen) x = vshlq_s32(x, vldrwq_s32(q.ls));
+  int32x4_t h = vqrdmulhq_s32(x, vldrwq_s32(q.m));
+  if (Gen)
+    h = vaddq_s32(h, vandq_s32(vshrq_n_s32(h, 31), vldrwq_s32(q.nm)));
+  else
+    h = vaddq_s32(h, vshrq_n_s32(h, 31));
+  h = vrshlq_s32(h, vldrwq_s32(q.nrs));
   h = vaddq_n_s32(h, o.off);
   h = vmaxq_s32(h, vdupq_n_s32(o.lo));
   return vminq_s32(h, vdupq_n_s32(o.hi));
 }
 
 // ... stored to out[0..3] (the first n when n < 4).
-template <bool Left>
+template <bool Gen>
 TINYOPS_INLINE void rq_store(int32x4_t acc, const RqTab& t, int32_t j, const OutQ& o, int8_t* out, int32_t n) {
-  const int32x4_t h = rq_vec<Left>(acc, t, j, o);
+  const int32x4_t h = rq_vec<Gen>(acc, t, j, o);
   if (n >= 4)
     vstrbq_s32(out, h);
   else
@@ -191,22 +202,22 @@ TINYOPS_INLINE int32x4_t vec4(int32_t a, int32_t b, int32_t c, int32_t d) {
 }
 
 // One patch x against the chunk's filters, requantized into o[0..nch).
-template <bool Left>
+template <bool Gen>
 TINYOPS_INLINE void gemm_rq(const GemmCtx& g, const RqTab& t, const OutQ& oq, const int8_t* x, int8_t* o) {
   int32_t j = 0;
   const int8_t* w = g.w;
   for (; j + 4 <= g.nch; j += 4, w += 4 * g.wn) {
     int32_t a[4] = {g.b[j], g.b[j + 1], g.b[j + 2], g.b[j + 3]};
     dot4(x, w, w + g.wn, w + 2 * g.wn, w + 3 * g.wn, g.K, a);
-    rq_store<Left>(vec4(a[0], a[1], a[2], a[3]), t, j, oq, o + j, 4);
+    rq_store<Gen>(vec4(a[0], a[1], a[2], a[3]), t, j, oq, o + j, 4);
   }
   if (j + 1 == g.nch) {
-    rq_store<Left>(vdupq_n_s32(dot1(x, w, g.K, g.b[j])), t, j, oq, o + j, 1);
+    rq_store<Gen>(vdupq_n_s32(dot1(x, w, g.K, g.b[j])), t, j, oq, o + j, 1);
   } else if (j < g.nch) {  // 2 or 3 channels: the last filter twice
     const int32_t r = g.nch - j;
     int32_t a[4] = {g.b[j], g.b[j + 1], g.b[j + r - 1], 0};
     dot4(x, w, w + g.wn, w + (r - 1) * g.wn, w + (r - 1) * g.wn, g.K, a);
-    rq_store<Left>(vec4(a[0], a[1], a[2], a[3]), t, j, oq, o + j, r);
+    rq_store<Gen>(vec4(a[0], a[1], a[2], a[3]), t, j, oq, o + j, r);
   }
 }
 
@@ -249,7 +260,7 @@ const int8_t* patch(const View4<const int8_t>& in, const ConvParams& p, int32_t 
 
 // 1x1 with K <= 16 over a run of pixels (x = first pixel, step bytes apart): the four filters of a group
 // stay in registers (zero beyond K) and each pixel costs one predicated load + 4 VMLADAVA.
-template <bool Left>
+template <bool Gen>
 TINYOPS_INLINE void gemm_run_small(const GemmCtx& g, const RqTab& t, const OutQ& oq, const int8_t* x, int32_t step,
                                    int32_t npx, int8_t* o, int32_t ostep) {
   const mve_pred16_t pk = vctp8q(static_cast<uint32_t>(g.K));
@@ -267,12 +278,12 @@ TINYOPS_INLINE void gemm_run_small(const GemmCtx& g, const RqTab& t, const OutQ&
       const int8x16_t v = vldrbq_z_s8(xp, pk);
       const int32x4_t a = vec4(vmladavaq_s8(b0, v, w0), vmladavaq_s8(b1, v, w1), vmladavaq_s8(b2, v, w2),
                                vmladavaq_s8(b3, v, w3));
-      rq_store<Left>(a, t, j, oq, op, nc);
+      rq_store<Gen>(a, t, j, oq, op, nc);
     }
   }
 }
 
-template <bool Left>
+template <bool Gen>
 __attribute__((noinline)) void conv_chunk(const ConvParams p, const View4<const int8_t> in, const GemmCtx g,
                                           const RqTab& t, const View4<int8_t> out, const OutRange r, int32_t c0,
                                           int8_t* scratch) {
@@ -286,7 +297,7 @@ __attribute__((noinline)) void conv_chunk(const ConvParams p, const View4<const 
       int32_t ox = 0;
       if (direct && g.K <= 16 && iy0 >= 0 && iy0 < in.full.h && p.pad_left == 0 &&
           (OW - 1) * p.stride_w < in.full.w) {
-        gemm_run_small<Left>(g, t, oq, in.at(n, iy0, 0, 0), p.stride_w * in.stride_w, OW, o, out.stride_w);
+        gemm_run_small<Gen>(g, t, oq, in.at(n, iy0, 0, 0), p.stride_w * in.stride_w, OW, o, out.stride_w);
         continue;
       }
       if (direct && iy0 >= 0 && iy0 < in.full.h) {
@@ -294,10 +305,10 @@ __attribute__((noinline)) void conv_chunk(const ConvParams p, const View4<const 
         for (; ox < OW; ++ox, o += out.stride_w) {
           const int32_t ix = ox * p.stride_w - p.pad_left;
           if (ix < 0 || ix >= in.full.w) break;
-          gemm_rq<Left>(g, t, oq, in.at(n, iy0, ix, 0), o);
+          gemm_rq<Gen>(g, t, oq, in.at(n, iy0, ix, 0), o);
         }
       }
-      for (; ox < OW; ++ox, o += out.stride_w) gemm_rq<Left>(g, t, oq, patch(in, p, n, iy0, ox * p.stride_w - p.pad_left, scratch), o);
+      for (; ox < OW; ++ox, o += out.stride_w) gemm_rq<Gen>(g, t, oq, patch(in, p, n, iy0, ox * p.stride_w - p.pad_left, scratch), o);
     }
   }
 }
@@ -335,10 +346,10 @@ bool conv2d(const ConvParams& p, const KernelIO& io, OutRange r, void* scratch, 
   RqTab t;
   for (int32_t c0 = r.c_begin; c0 < r.c_end; c0 += kCh) {
     const int32_t nch = min_i32(kCh, r.c_end - c0);
-    const bool left = make_tab<false>(p, c0, nch, &t);
+    const bool gen = make_tab<false>(p, c0, nch, &t);
     chunk_bias(p, w, c0, nch, K, t.b);
     const GemmCtx g{w.at(c0, 0, 0, 0), w.stride_n, K, nch, t.b};
-    if (left) conv_chunk<true>(p, in, g, t, out, r, c0, static_cast<int8_t*>(scratch));
+    if (gen) conv_chunk<true>(p, in, g, t, out, r, c0, static_cast<int8_t*>(scratch));
     else conv_chunk<false>(p, in, g, t, out, r, c0, static_cast<int8_t*>(scratch));
   }
   *st = KernelStatus::Ok;
@@ -347,12 +358,12 @@ bool conv2d(const ConvParams& p, const KernelIO& io, OutRange r, void* scratch, 
 
 // ---- FULLY_CONNECTED ----
 
-template <bool Left>
+template <bool Gen>
 __attribute__((noinline)) void fc_chunk(const ConvParams p, const View4<const int8_t> in, const GemmCtx g,
                                         const RqTab& t, const View4<int8_t> out, const OutRange r, int32_t c0) {
   const OutQ o{p.output_offset, p.act_min, p.act_max};
   for (int32_t n = 0; n < out.full.n; ++n)
-    for (int32_t b = r.y_begin; b < r.y_end; ++b) gemm_rq<Left>(g, t, o, in.at(n, b, 0, 0), out.at(n, b, 0, c0));
+    for (int32_t b = r.y_begin; b < r.y_end; ++b) gemm_rq<Gen>(g, t, o, in.at(n, b, 0, 0), out.at(n, b, 0, c0));
 }
 
 bool fully_connected(const ConvParams& p, const KernelIO& io, OutRange r, KernelStatus* st) {
@@ -376,10 +387,10 @@ bool fully_connected(const ConvParams& p, const KernelIO& io, OutRange r, Kernel
   RqTab t;
   for (int32_t c0 = r.c_begin; c0 < r.c_end; c0 += kCh) {
     const int32_t nch = min_i32(kCh, r.c_end - c0);
-    const bool left = make_tab<false>(p, c0, nch, &t);
+    const bool gen = make_tab<false>(p, c0, nch, &t);
     chunk_bias(p, w, c0, nch, I, t.b);
     const GemmCtx g{w.at(c0, 0, 0, 0), w.stride_n, I, nch, t.b};
-    if (left) fc_chunk<true>(p, in, g, t, out, r, c0);
+    if (gen) fc_chunk<true>(p, in, g, t, out, r, c0);
     else fc_chunk<false>(p, in, g, t, out, r, c0);
   }
   *st = KernelStatus::Ok;
@@ -417,11 +428,11 @@ TINYOPS_INLINE void dw_taps(const int8_t* x, const int8_t* w, const DwGeo& g, in
 }
 
 // Even / odd lanes of an 8-channel block -> out[0, 2, 4, 6] / out[1, 3, 5, 7] (the first n channels).
-template <bool Left>
+template <bool Gen>
 TINYOPS_INLINE void dw_store8(int32x4_t ae, int32x4_t ao, const RqTab& t, int32_t j, const OutQ& oq, int8_t* out,
                               int32_t n) {
   const uint32x4_t offs = vidupq_n_u32(0, 2);  // 0, 2, 4, 6
-  const int32x4_t e = rq_vec<Left>(ae, t, j, oq), od = rq_vec<Left>(ao, t, j + 4, oq);
+  const int32x4_t e = rq_vec<Gen>(ae, t, j, oq), od = rq_vec<Gen>(ao, t, j + 4, oq);
   if (n >= 8) {
     vstrbq_scatter_offset_s32(out, offs, e);
     vstrbq_scatter_offset_s32(out + 1, offs, od);
@@ -434,24 +445,24 @@ TINYOPS_INLINE void dw_store8(int32x4_t ae, int32x4_t ao, const RqTab& t, int32_
 // One output pixel, channels [0, nch) of the chunk: taps [0, nky) x [0, nkx) from x (the pixel's first
 // valid tap) and w. Interior: accumulators start at bias_sums, no offset; border: bias, + offset.
 // b = the chunk's starting accumulators in lane order.
-template <bool Left, bool Interior, int KW>
+template <bool Gen, bool Interior, int KW>
 TINYOPS_INLINE void dw_pixel(const ConvParams& p, const RqTab& t, const int32_t* b, const OutQ& oq, const DwGeo& g,
                              const int8_t* x, const int8_t* w, int32_t nch, int32_t nky, int32_t nkx, int8_t* o) {
   int32_t j = 0;
   for (; j + 8 <= nch; j += 8) {
     int32x4_t ae = vldrwq_s32(b + j), ao = vldrwq_s32(b + j + 4);
     dw_taps<false, !Interior, KW>(x + j, w + j, g, nky, nkx, p.input_offset, 0xFFFF, &ae, &ao);
-    dw_store8<Left>(ae, ao, t, j, oq, o + j, 8);
+    dw_store8<Gen>(ae, ao, t, j, oq, o + j, 8);
   }
   if (j < nch) {
     const mve_pred16_t pr = vctp16q(static_cast<uint32_t>(nch - j));
     int32x4_t ae = vldrwq_s32(b + j), ao = vldrwq_s32(b + j + 4);
     dw_taps<true, !Interior, KW>(x + j, w + j, g, nky, nkx, p.input_offset, pr, &ae, &ao);
-    dw_store8<Left>(ae, ao, t, j, oq, o + j, nch - j);
+    dw_store8<Gen>(ae, ao, t, j, oq, o + j, nch - j);
   }
 }
 
-template <bool Left, int KW>
+template <bool Gen, int KW>
 __attribute__((noinline)) void dw_chunk(const ConvParams p, const View4<const int8_t> in, const View4<const int8_t> w,
                                         const RqTab& t, const View4<int8_t> out, const OutRange r, int32_t c0,
                                         int32_t nch) {
@@ -470,12 +481,12 @@ __attribute__((noinline)) void dw_chunk(const ConvParams p, const View4<const in
         int32_t kx0, kx1;
         valid_taps(ix0, KWr, IW, &kx0, &kx1);
         if (ky0 == 0 && ky1 == KH && kx0 == 0 && kx1 == KWr && p.bias_sums) {
-          dw_pixel<Left, true, KW>(p, t, t.bs, oq, g, in.at(n, iy0, ix0, c0), w0, nch, KH, KWr, o);
+          dw_pixel<Gen, true, KW>(p, t, t.bs, oq, g, in.at(n, iy0, ix0, c0), w0, nch, KH, KWr, o);
         } else if (ky1 > ky0 && kx1 > kx0) {
-          dw_pixel<Left, false, 0>(p, t, t.b, oq, g, in.at(n, iy0 + ky0, ix0 + kx0, c0), w0 + ky0 * g.wsh + kx0 * g.wsw,
+          dw_pixel<Gen, false, 0>(p, t, t.b, oq, g, in.at(n, iy0 + ky0, ix0 + kx0, c0), w0 + ky0 * g.wsh + kx0 * g.wsw,
                                    nch, ky1 - ky0, kx1 - kx0, o);
         } else {  // no valid tap: the bias alone
-          dw_pixel<Left, false, 0>(p, t, t.b, oq, g, in.data, w0, nch, 0, 0, o);
+          dw_pixel<Gen, false, 0>(p, t, t.b, oq, g, in.data, w0, nch, 0, 0, o);
         }
       }
     }
@@ -484,7 +495,7 @@ __attribute__((noinline)) void dw_chunk(const ConvParams p, const View4<const in
 
 // One input channel (first layers, any depth multiplier): output channel c = input 0 x filter c, so a tap
 // is VMLA by the scalar (x + input_offset) on 4 channels; padding taps are skipped (bias start).
-template <bool Left>
+template <bool Gen>
 __attribute__((noinline)) void dw1_chunk(const ConvParams p, const View4<const int8_t> in, const View4<const int8_t> w,
                                          const RqTab& t, const View4<int8_t> out, const OutRange r, int32_t c0,
                                          int32_t nch) {
@@ -531,8 +542,8 @@ __attribute__((noinline)) void dw1_chunk(const ConvParams p, const View4<const i
               }
             }
           }
-          rq_store<Left>(a0, t, j, oq, o + j, nch - j);
-          if (nch - j > 4) rq_store<Left>(a1, t, j + 4, oq, o + j + 4, nch - j - 4);
+          rq_store<Gen>(a0, t, j, oq, o + j, nch - j);
+          if (nch - j > 4) rq_store<Gen>(a1, t, j + 4, oq, o + j + 4, nch - j - 4);
         }
       }
     }
@@ -573,22 +584,22 @@ bool depthwise(const ConvParams& p, const KernelIO& io, OutRange r, KernelStatus
   for (int32_t c0 = r.c_begin; c0 < r.c_end; c0 += kCh) {
     const int32_t nch = min_i32(kCh, r.c_end - c0);
     if (is.c == 1) {
-      const bool left1 = make_tab<false>(p, c0, nch, &t);
+      const bool gen1 = make_tab<false>(p, c0, nch, &t);
       for (int32_t j = 0; j < nch; ++j) t.b[j] = p.bias ? p.bias[c0 + j] : 0;
-      if (left1) dw1_chunk<true>(p, in, w, t, out, r, c0, nch);
+      if (gen1) dw1_chunk<true>(p, in, w, t, out, r, c0, nch);
       else dw1_chunk<false>(p, in, w, t, out, r, c0, nch);
       continue;
     }
-    const bool left = make_tab<true>(p, c0, nch, &t);
+    const bool gen = make_tab<true>(p, c0, nch, &t);
     for (int32_t j = 0; j < nch; ++j) {
       t.b[dw_lane(j)] = p.bias ? p.bias[c0 + j] : 0;
       t.bs[dw_lane(j)] = p.bias_sums ? p.bias_sums[c0 + j] : 0;
     }
     if (KW == 3) {
-      if (left) dw_chunk<true, 3>(p, in, w, t, out, r, c0, nch);
+      if (gen) dw_chunk<true, 3>(p, in, w, t, out, r, c0, nch);
       else dw_chunk<false, 3>(p, in, w, t, out, r, c0, nch);
     } else {
-      if (left) dw_chunk<true, 0>(p, in, w, t, out, r, c0, nch);
+      if (gen) dw_chunk<true, 0>(p, in, w, t, out, r, c0, nch);
       else dw_chunk<false, 0>(p, in, w, t, out, r, c0, nch);
     }
   }
