@@ -846,7 +846,7 @@ TINYOPS_INLINE void dw4_3x3(const int8_t* x, int32_t sw, int32_t sh, const word_
 // A run of n >= 1 interior pixels (3x3, stride S in {1, 2}): acc[4i..4i+3] (pre-set to the biases)
 // += the 9 taps of pixel i; x = element (iy0, ix0, c) of pixel 0, sw/sh = column/row steps in bytes.
 // Per pixel 9 x (LDR, 2 SXTAB16, LDRD weights, 4 SMLAxy) plus 10 for the accumulators and the loop.
-template <int S>
+template <int S, bool Rep>
 TINYOPS_INLINE void dw4_3x3_run(const int8_t* x, int32_t sw, int32_t sh, const word_t* ww, uint32_t off2,
                                 int32_t* acc, int32_t n) {
   int32_t a0, a1, a2, a3;
@@ -861,33 +861,51 @@ TINYOPS_INLINE void dw4_3x3_run(const int8_t* x, int32_t sw, int32_t sh, const w
   "smlatt %[a2], %[v], %[we], %[a2]\n\t"           \
   "smlabb %[a1], %[xo], %[wo], %[a1]\n\t"          \
   "smlatt %[a3], %[xo], %[wo], %[a3]\n\t"
-  __asm__ volatile(
-      "1:\n\t"
-      "ldrd   %[a0], %[a1], [%[acc]]\n\t"
-      "ldrd   %[a2], %[a3], [%[acc], #8]\n\t"
-      TINYOPS_DW_ASM_TAP("[%[x]]", "0")
-      TINYOPS_DW_ASM_TAP("[%[x], %[sw]]", "8")
-      TINYOPS_DW_ASM_TAP("[%[x], %[sw], lsl #1]", "16")
-      "add    %[x], %[x], %[sh]\n\t"
-      TINYOPS_DW_ASM_TAP("[%[x]]", "24")
-      TINYOPS_DW_ASM_TAP("[%[x], %[sw]]", "32")
-      TINYOPS_DW_ASM_TAP("[%[x], %[sw], lsl #1]", "40")
-      "add    %[x], %[x], %[sh]\n\t"
-      TINYOPS_DW_ASM_TAP("[%[x]]", "48")
-      TINYOPS_DW_ASM_TAP("[%[x], %[sw]]", "56")
-      TINYOPS_DW_ASM_TAP("[%[x], %[sw], lsl #1]", "64")
-      "sub    %[x], %[x], %[sh], lsl #1\n\t"
-      "add    %[x], %[x], %[sw], lsl %[sl]\n\t"
-      "strd   %[a0], %[a1], [%[acc]], #8\n\t"
-      "strd   %[a2], %[a3], [%[acc]], #8\n\t"
-      "ldr    %[v], %[count]\n\t"
-      "subs   %[v], %[v], #1\n\t"
-      "str    %[v], %[count]\n\t"
-      "bne    1b\n\t"
-      : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [v] "=&r"(v), [xo] "=&r"(xo),
-        [we] "=&r"(we), [wo] "=&r"(wo), [x] "+r"(x), [acc] "+r"(acc), [count] "+m"(count)
-      : [sw] "r"(sw), [sh] "r"(sh), [ww] "r"(ww), [off2] "r"(off2), [sl] "i"(S - 1)
-      : "cc", "memory");
+// Rep (depth multiplier 4k): one input byte for the group's 4 channels; LDRB + ORR put it in both halves.
+#define TINYOPS_DW_ASM_TAP_REP(addr, woff)          \
+  "ldrb   %[v], " addr "\n\t"                      \
+  "orr    %[v], %[v], %[v], lsl #16\n\t"           \
+  "sxtab16 %[v], %[off2], %[v]\n\t"                \
+  "ldrd   %[we], %[wo], [%[ww], #" woff "]\n\t"     \
+  "smlabb %[a0], %[v], %[we], %[a0]\n\t"           \
+  "smlatt %[a2], %[v], %[we], %[a2]\n\t"           \
+  "smlabb %[a1], %[v], %[wo], %[a1]\n\t"           \
+  "smlatt %[a3], %[v], %[wo], %[a3]\n\t"
+#define TINYOPS_DW3_ASM(TAP)                                                                       \
+  __asm__ volatile(                                                                                \
+      "1:\n\t"                                                                                     \
+      "ldrd   %[a0], %[a1], [%[acc]]\n\t"                                                          \
+      "ldrd   %[a2], %[a3], [%[acc], #8]\n\t"                                                      \
+      TAP("[%[x]]", "0")                                                                           \
+      TAP("[%[x], %[sw]]", "8")                                                                    \
+      TAP("[%[x], %[sw], lsl #1]", "16")                                                           \
+      "add    %[x], %[x], %[sh]\n\t"                                                               \
+      TAP("[%[x]]", "24")                                                                          \
+      TAP("[%[x], %[sw]]", "32")                                                                   \
+      TAP("[%[x], %[sw], lsl #1]", "40")                                                           \
+      "add    %[x], %[x], %[sh]\n\t"                                                               \
+      TAP("[%[x]]", "48")                                                                          \
+      TAP("[%[x], %[sw]]", "56")                                                                   \
+      TAP("[%[x], %[sw], lsl #1]", "64")                                                           \
+      "sub    %[x], %[x], %[sh], lsl #1\n\t"                                                       \
+      "add    %[x], %[x], %[sw], lsl %[sl]\n\t"                                                    \
+      "strd   %[a0], %[a1], [%[acc]], #8\n\t"                                                      \
+      "strd   %[a2], %[a3], [%[acc]], #8\n\t"                                                      \
+      "ldr    %[v], %[count]\n\t"                                                                  \
+      "subs   %[v], %[v], #1\n\t"                                                                  \
+      "str    %[v], %[count]\n\t"                                                                  \
+      "bne    1b\n\t"                                                                              \
+      : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [v] "=&r"(v), [xo] "=&r"(xo), \
+        [we] "=&r"(we), [wo] "=&r"(wo), [x] "+r"(x), [acc] "+r"(acc), [count] "+m"(count)            \
+      : [sw] "r"(sw), [sh] "r"(sh), [ww] "r"(ww), [off2] "r"(off2), [sl] "i"(S - 1)                  \
+      : "cc", "memory")
+  if (Rep) {
+    TINYOPS_DW3_ASM(TINYOPS_DW_ASM_TAP_REP);
+  } else {
+    TINYOPS_DW3_ASM(TINYOPS_DW_ASM_TAP);
+  }
+#undef TINYOPS_DW3_ASM
+#undef TINYOPS_DW_ASM_TAP_REP
 #undef TINYOPS_DW_ASM_TAP
 }
 
@@ -1165,8 +1183,8 @@ __attribute__((noinline)) void dw_rows(const ConvParams& p, const View4<const in
             const int8_t* xp = pb + (oy * p.stride_h * PW + ox * p.stride_w) * 4;
             int32_t* a = acc + 4 * (q - q0);
             if (k3 && p.stride_w <= 2) {
-              if (p.stride_w == 1) dw4_3x3_run<1>(xp, psw, psh, g.ww, off2, a, m);
-              else dw4_3x3_run<2>(xp, psw, psh, g.ww, off2, a, m);
+              if (p.stride_w == 1) dw4_3x3_run<1, false>(xp, psw, psh, g.ww, off2, a, m);
+              else dw4_3x3_run<2, false>(xp, psw, psh, g.ww, off2, a, m);
             } else if (KH == 5 && KW == 5) {
               dw4_kxk_run<5>(xp, psw, psh, pdx, g.ww, off2, a, m);
             } else if (KH == 7 && KW == 7) {
@@ -1205,9 +1223,9 @@ __attribute__((noinline)) void dw_rows(const ConvParams& p, const View4<const in
               const int32_t m = min_i32(in_b, ox0 + len) - ox;
               const int8_t* xp = in.at(n, iy0, ox * p.stride_w - p.pad_left, c / M);
               int32_t* a = acc + 4 * (ox - ox0);
-              if (k3 && !Rep && p.stride_w <= 2) {
-                if (p.stride_w == 1) dw4_3x3_run<1>(xp, sw, sh, g.ww, off2, a, m);
-                else dw4_3x3_run<2>(xp, sw, sh, g.ww, off2, a, m);
+              if (k3 && p.stride_w <= 2) {
+                if (p.stride_w == 1) dw4_3x3_run<1, Rep>(xp, sw, sh, g.ww, off2, a, m);
+                else dw4_3x3_run<2, Rep>(xp, sw, sh, g.ww, off2, a, m);
               } else if (!Rep && KH == 5 && KW == 5) {
                 dw4_kxk_run<5>(xp, sw, sh, dx, g.ww, off2, a, m);
               } else if (!Rep && KH == 7 && KW == 7) {
@@ -1267,8 +1285,9 @@ bool depthwise(const ConvParams& p, const KernelIO& io, OutRange r, KernelStatus
       is.n != os.n)
     return false;
   // Depth multiplier 1, or a multiple of 4 with groups of 4 output channels reading one input channel.
-  // One input channel: any depth multiplier (the few-channel convolution path).
-  const bool one_in = is.c == 1 && p.filter_h * p.filter_w <= kSmallK && p.input_offset >= -127 && p.input_offset <= 128;
+  // One input channel, depth multiplier not a multiple of 4 (those use the replicated-byte depthwise path):
+  // the few-channel convolution path.
+  const bool one_in = is.c == 1 && M % 4 != 0 && p.filter_h * p.filter_w <= kSmallK && p.input_offset >= -127 && p.input_offset <= 128;
   if (M != 1 && !one_in && (M % 4 != 0 || r.c_begin % 4 != 0)) return false;
   if (!p.multiplier || !p.shift || p.stride_h < 1 || p.stride_w < 1 || p.dilation_h != 1 || p.dilation_w != 1)
     return false;

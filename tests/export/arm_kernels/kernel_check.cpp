@@ -130,7 +130,9 @@ int main() {
       p.stride_h = rint_in(1, 2);
       p.stride_w = (rnd() & 3) ? p.stride_h : rint_in(1, 2);
       if (rnd() % 5 == 0) p.dilation_h = p.dilation_w = 2;
-      const int32_t IH = rint_in(1, 16), IW = rint_in(1, 16);
+      // wide depthwise maps (more than 16 output columns: the row path rather than the padded copy)
+      const bool wide = kind == 1 && rnd() % 3 == 0;
+      const int32_t IH = wide ? rint_in(1, 8) : rint_in(1, 16), IW = wide ? rint_in(17, 40) : rint_in(1, 16);
       p.pad_top = rint_in(0, p.filter_h - 1);
       p.pad_left = rint_in(0, p.filter_w - 1);
       // narrow pointwise convolutions (4 or 8 input channels: the per-channel 1x1 path)
