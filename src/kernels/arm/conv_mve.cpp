@@ -258,6 +258,27 @@ const int8_t* patch(const View4<const int8_t>& in, const ConvParams& p, int32_t 
   return buf;
 }
 
+// An interior pixel of a k x k convolution on a row-contiguous input: each filter row is KW * IC
+// contiguous bytes of the input (x = the first tap, row bytes apart), so the dot products run over the
+// KH rows in place (no im2col copy).
+template <bool Gen>
+TINYOPS_INLINE void gemm_rq_rows(const GemmCtx& g, const RqTab& t, const OutQ& oq, const int8_t* x, int32_t row,
+                                 int32_t KH, int32_t seg, int8_t* o) {
+  int32_t j = 0;
+  const int8_t* w = g.w;
+  for (; j < g.nch; j += 4, w += 4 * g.wn) {
+    const int32_t r = min_i32(4, g.nch - j);
+    const int8_t* w1 = w + (r > 1 ? g.wn : 0);
+    const int8_t* w2 = w + (r > 2 ? 2 : r - 1) * g.wn;
+    const int8_t* w3 = w + (r > 3 ? 3 : r - 1) * g.wn;
+    int32_t a[4] = {g.b[j], g.b[j + (r > 1 ? 1 : 0)], g.b[j + (r > 2 ? 2 : r - 1)], g.b[j + (r > 3 ? 3 : r - 1)]};
+    const int8_t* xr = x;
+    for (int32_t ky = 0; ky < KH; ++ky, xr += row)
+      dot4(xr, w + ky * seg, w1 + ky * seg, w2 + ky * seg, w3 + ky * seg, seg, a);
+    rq_store<Gen>(vec4(a[0], a[1], a[2], a[3]), t, j, oq, o + j, r);
+  }
+}
+
 // 1x1 with K <= 16 over a run of pixels (x = first pixel, step bytes apart): the four filters of a group
 // stay in registers (zero beyond K) and each pixel costs one predicated load + 4 VMLADAVA.
 template <bool Gen>
@@ -308,7 +329,14 @@ __attribute__((noinline)) void conv_chunk(const ConvParams p, const View4<const 
           gemm_rq<Gen>(g, t, oq, in.at(n, iy0, ix, 0), o);
         }
       }
-      for (; ox < OW; ++ox, o += out.stride_w) gemm_rq<Gen>(g, t, oq, patch(in, p, n, iy0, ox * p.stride_w - p.pad_left, scratch), o);
+      const bool rows_in = !direct && in.stride_w == in.full.c && iy0 >= 0 && iy0 + p.filter_h <= in.full.h;
+      for (; ox < OW; ++ox, o += out.stride_w) {
+        const int32_t ix0 = ox * p.stride_w - p.pad_left;
+        if (rows_in && ix0 >= 0 && ix0 + p.filter_w <= in.full.w)
+          gemm_rq_rows<Gen>(g, t, oq, in.at(n, iy0, ix0, 0), in.stride_h, p.filter_h, p.filter_w * in.full.c, o);
+        else
+          gemm_rq<Gen>(g, t, oq, patch(in, p, n, iy0, ix0, scratch), o);
+      }
     }
   }
 }
