@@ -270,8 +270,8 @@ Result<SimResult> simulate(const Graph& g, const Plan& plan, const CostModel& mo
       const int64_t max_req = e.max_transfer_bytes > 0 ? static_cast<int64_t>(e.max_transfer_bytes) : INT64_MAX;
       const bool contiguous = d.rows <= 1 || (d.src_stride == d.row_bytes && d.dst_stride == d.row_bytes);
       if (t.bytes <= 0) t.requests = 0;
-      else if (contiguous) t.requests = static_cast<int>((t.bytes + max_req - 1) / max_req);
-      else t.requests = d.rows * static_cast<int>((d.row_bytes + max_req - 1) / max_req);
+      else if (contiguous) t.requests = static_cast<int>((t.bytes - 1) / max_req + 1);  // ceil, no overflow
+      else t.requests = d.rows * static_cast<int>(d.row_bytes > 0 ? (d.row_bytes - 1) / max_req + 1 : 0);
       const Memory& src = board.memories[static_cast<size_t>(t.src_mem)];
       const Memory& dst = board.memories[static_cast<size_t>(t.dst_mem)];
       t.overhead_s = t.requests * static_cast<double>(src.latency_cycles + dst.latency_cycles) / clk +

@@ -675,8 +675,8 @@ class Checker {
         return fail(fmt::format("{}: scratch of {} bytes, the kernel needs {}", step_str(s), c.scratch_bytes,
                                 need_scratch));
       if (c.scratch_offset < 0 || c.scratch_offset > sb.size || c.scratch_bytes > sb.size - c.scratch_offset)
-        return fail(fmt::format("{}: scratch [{}, {}) lies outside {}", step_str(s), c.scratch_offset,
-                                c.scratch_offset + c.scratch_bytes, buf_str(sb.id)));
+        return fail(fmt::format("{}: scratch of {} bytes at offset {} lies outside {}", step_str(s), c.scratch_bytes,
+                                c.scratch_offset, buf_str(sb.id)));
       const int sm = buf_mem_[static_cast<size_t>(sb.id)];
       const Memory& M = mem(sm);
       if (!M.cpu_read || !M.cpu_write)
