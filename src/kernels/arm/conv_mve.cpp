@@ -329,7 +329,9 @@ __attribute__((noinline)) void conv_chunk(const ConvParams p, const View4<const 
           gemm_rq<Gen>(g, t, oq, in.at(n, iy0, ix, 0), o);
         }
       }
-      const bool rows_in = !direct && in.stride_w == in.full.c && iy0 >= 0 && iy0 + p.filter_h <= in.full.h;
+      // (short rows of many filter rows, e.g. 10x4x1, are cheaper through the patch)
+      const bool rows_in = !direct && in.stride_w == in.full.c && (p.filter_h <= 3 || p.filter_w * in.full.c >= 16) &&
+                           iy0 >= 0 && iy0 + p.filter_h <= in.full.h;
       for (; ox < OW; ++ox, o += out.stride_w) {
         const int32_t ix0 = ox * p.stride_w - p.pad_left;
         if (rows_in && ix0 >= 0 && ix0 + p.filter_w <= in.full.w)
