@@ -625,13 +625,10 @@ bool depthwise(const ConvParams& p, const KernelIO& io, OutRange r, KernelStatus
       t.b[dw_lane(j)] = p.bias ? p.bias[c0 + j] : 0;
       t.bs[dw_lane(j)] = p.bias_sums ? p.bias_sums[c0 + j] : 0;
     }
-    if (KW == 3) {
-      if (gen) dw_chunk<true, 3>(p, in, w, t, out, r, c0, nch);
-      else dw_chunk<false, 3>(p, in, w, t, out, r, c0, nch);
-    } else {
-      if (gen) dw_chunk<true, 0>(p, in, w, t, out, r, c0, nch);
-      else dw_chunk<false, 0>(p, in, w, t, out, r, c0, nch);
-    }
+    // The general requantization (some shift >= 0) is rare: one generic instantiation for it.
+    if (gen) dw_chunk<true, 0>(p, in, w, t, out, r, c0, nch);
+    else if (KW == 3) dw_chunk<false, 3>(p, in, w, t, out, r, c0, nch);
+    else dw_chunk<false, 0>(p, in, w, t, out, r, c0, nch);
   }
   *st = KernelStatus::Ok;
   return true;
