@@ -500,13 +500,26 @@ __attribute__((noinline)) void dw_chunk(const ConvParams p, const View4<const in
   const int32_t IH = in.full.h, IW = in.full.w, OW = out.full.w, KH = p.filter_h, KWr = p.filter_w;
   const DwGeo g{in.stride_w, in.stride_h, w.stride_w, w.stride_h};
   const int8_t* w0 = w.at(0, 0, 0, c0);
+  // Output columns whose taps all lie inside the input: [ox_a, ox_b).
+  const int32_t ox_a = min_i32((p.pad_left + p.stride_w - 1) / p.stride_w, OW);
+  const int32_t ox_b =
+      IW - KWr + p.pad_left >= 0 ? max_i32(min_i32((IW - KWr + p.pad_left) / p.stride_w + 1, OW), ox_a) : ox_a;
   for (int32_t n = 0; n < out.full.n; ++n) {
     for (int32_t oy = r.y_begin; oy < r.y_end; ++oy) {
       const int32_t iy0 = oy * p.stride_h - p.pad_top;
       int32_t ky0, ky1;
       valid_taps(iy0, KH, IH, &ky0, &ky1);
       int8_t* o = out.at(n, oy, 0, c0);
+      const bool rows_full = ky0 == 0 && ky1 == KH && p.bias_sums;
       for (int32_t ox = 0; ox < OW; ++ox, o += out.stride_w) {
+        if (rows_full && ox >= ox_a && ox < ox_b) {
+          // The interior run: pointers step by the stride, no per-pixel tap clipping.
+          const int8_t* x = in.at(n, iy0, ox * p.stride_w - p.pad_left, c0);
+          const int32_t dx = p.stride_w * g.sw, os = out.stride_w;
+          for (; ox < ox_b; ++ox, o += os, x += dx) dw_pixel<Gen, true, KW>(p, t, t.bs, oq, g, x, w0, nch, KH, KWr, o);
+          --ox, o -= os;
+          continue;
+        }
         const int32_t ix0 = ox * p.stride_w - p.pad_left;
         int32_t kx0, kx1;
         valid_taps(ix0, KWr, IW, &kx0, &kx1);
