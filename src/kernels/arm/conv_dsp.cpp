@@ -843,6 +843,23 @@ TINYOPS_INLINE void dw4_3x3(const int8_t* x, int32_t sw, int32_t sh, const word_
   a[0] = a0, a[1] = a1, a[2] = a2, a[3] = a3;
 }
 
+// Per-group state the 3x3 asm runs read at ww + 2 * kMaxTaps words (DwGroup keeps it right after the
+// widened weights, so one base register reaches both): the fused run's parameters (Std form) and the
+// loop counter and output pointer (no stack-slot operands: frame offsets may exceed LDRD's range).
+struct DwRq {
+  int32_t bias[4];  // 512
+  int32_t mc[8];    // 528: m, c1o per channel
+  int32_t rs[4];    // 560
+  int8_t* o;        // 576
+  int32_t count;    // 580
+  int32_t ow;       // 584
+  int32_t pad;
+};
+static_assert(sizeof(DwRq) == 80 && sizeof(int8_t*) == 4 && 2 * kMaxTaps * 4 == 512, "asm offsets into DwRq");
+TINYOPS_INLINE DwRq* dw_rq(const word_t* ww) {
+  return const_cast<DwRq*>(reinterpret_cast<const DwRq*>(ww + 2 * kMaxTaps));
+}
+
 // A run of n >= 1 interior pixels (3x3, stride S in {1, 2}): acc[4i..4i+3] (pre-set to the biases)
 // += the 9 taps of pixel i; x = element (iy0, ix0, c) of pixel 0, sw/sh = column/row steps in bytes.
 // Per pixel 9 x (LDR, 2 SXTAB16, LDRD weights, 4 SMLAxy) plus 10 for the accumulators and the loop.
@@ -851,7 +868,7 @@ TINYOPS_INLINE void dw4_3x3_run(const int8_t* x, int32_t sw, int32_t sh, const w
                                 int32_t* acc, int32_t n) {
   int32_t a0, a1, a2, a3;
   uint32_t v, xo, we, wo;
-  int32_t count = n;
+  dw_rq(ww)->count = n;
 #define TINYOPS_DW_ASM_TAP(addr, woff)              \
   "ldr    %[v], " addr "\n\t"                      \
   "sxtab16 %[xo], %[off2], %[v], ror #8\n\t"       \
@@ -891,12 +908,12 @@ TINYOPS_INLINE void dw4_3x3_run(const int8_t* x, int32_t sw, int32_t sh, const w
       "add    %[x], %[x], %[sw], lsl %[sl]\n\t"                                                    \
       "strd   %[a0], %[a1], [%[acc]], #8\n\t"                                                      \
       "strd   %[a2], %[a3], [%[acc]], #8\n\t"                                                      \
-      "ldr    %[v], %[count]\n\t"                                                                  \
+      "ldr    %[v], [%[ww], #580]\n\t"                                                             \
       "subs   %[v], %[v], #1\n\t"                                                                  \
-      "str    %[v], %[count]\n\t"                                                                  \
+      "str    %[v], [%[ww], #580]\n\t"                                                             \
       "bne    1b\n\t"                                                                              \
       : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [v] "=&r"(v), [xo] "=&r"(xo), \
-        [we] "=&r"(we), [wo] "=&r"(wo), [x] "+r"(x), [acc] "+r"(acc), [count] "+m"(count)            \
+        [we] "=&r"(we), [wo] "=&r"(wo), [x] "+r"(x), [acc] "+r"(acc)                                 \
       : [sw] "r"(sw), [sh] "r"(sh), [ww] "r"(ww), [off2] "r"(off2), [sl] "i"(S - 1)                  \
       : "cc", "memory")
   if (Rep) {
@@ -905,6 +922,96 @@ TINYOPS_INLINE void dw4_3x3_run(const int8_t* x, int32_t sw, int32_t sh, const w
     TINYOPS_DW3_ASM(TINYOPS_DW_ASM_TAP);
   }
 #undef TINYOPS_DW3_ASM
+#undef TINYOPS_DW_ASM_TAP_REP
+#undef TINYOPS_DW_ASM_TAP
+}
+
+
+// dw4_3x3_run with the requantization fused (Std form, SSAT to int8, output channel stride 1): pixel i's
+// 4 channels go to o[i * ow .. i * ow + 3]; no accumulator array. Per pixel 9 taps x 8, then per
+// channel LDRD (m, c1o), LDR rs, LSL, SMMULR, ADD (asr 31), ADD, ASR, SSAT; 4 STRB.
+// ww: the group's widened weights, followed by its DwRq (DwGroup layout, 2 * kMaxTaps words).
+template <int S, bool Rep>
+TINYOPS_INLINE void dw4_3x3_rq(const int8_t* x, int32_t sw, int32_t sh, const word_t* ww, uint32_t off2, int8_t* o,
+                               int32_t ow, int32_t n) {
+  int32_t a0, a1, a2, a3;
+  uint32_t v, xo, we, wo;
+  DwRq* st = dw_rq(ww);
+  st->o = o;
+  st->count = n;
+  st->ow = ow;
+#define TINYOPS_DW_ASM_TAP(addr, woff)              \
+  "ldr    %[v], " addr "\n\t"                      \
+  "sxtab16 %[xo], %[off2], %[v], ror #8\n\t"       \
+  "sxtab16 %[v], %[off2], %[v]\n\t"                \
+  "ldrd   %[we], %[wo], [%[ww], #" woff "]\n\t"     \
+  "smlabb %[a0], %[v], %[we], %[a0]\n\t"           \
+  "smlatt %[a2], %[v], %[we], %[a2]\n\t"           \
+  "smlabb %[a1], %[xo], %[wo], %[a1]\n\t"          \
+  "smlatt %[a3], %[xo], %[wo], %[a3]\n\t"
+#define TINYOPS_DW_ASM_TAP_REP(addr, woff)          \
+  "ldrb   %[v], " addr "\n\t"                      \
+  "orr    %[v], %[v], %[v], lsl #16\n\t"           \
+  "sxtab16 %[v], %[off2], %[v]\n\t"                \
+  "ldrd   %[we], %[wo], [%[ww], #" woff "]\n\t"     \
+  "smlabb %[a0], %[v], %[we], %[a0]\n\t"           \
+  "smlatt %[a2], %[v], %[we], %[a2]\n\t"           \
+  "smlabb %[a1], %[v], %[wo], %[a1]\n\t"           \
+  "smlatt %[a3], %[v], %[wo], %[a3]\n\t"
+#define TINYOPS_DW_RQ(a, mc, rs)                    \
+  "ldrd   %[we], %[wo], [%[ww], #512+" mc "]\n\t"  \
+  "ldr    %[v], [%[ww], #512+" rs "]\n\t"          \
+  "lsl    " a ", " a ", #1\n\t"                    \
+  "smmulr " a ", " a ", %[we]\n\t"                 \
+  "add    " a ", " a ", " a ", asr #31\n\t"         \
+  "add    " a ", " a ", %[wo]\n\t"                 \
+  "asr    " a ", " a ", %[v]\n\t"                  \
+  "ssat   " a ", #8, " a "\n\t"
+#define TINYOPS_DW3RQ_ASM(TAP)                                                                     \
+  __asm__ volatile(                                                                                \
+      "1:\n\t"                                                                                     \
+      "ldrd   %[a0], %[a1], [%[ww], #512]\n\t"                                                     \
+      "ldrd   %[a2], %[a3], [%[ww], #520]\n\t"                                                     \
+      TAP("[%[x]]", "0")                                                                           \
+      TAP("[%[x], %[sw]]", "8")                                                                    \
+      TAP("[%[x], %[sw], lsl #1]", "16")                                                           \
+      "add    %[x], %[x], %[sh]\n\t"                                                               \
+      TAP("[%[x]]", "24")                                                                          \
+      TAP("[%[x], %[sw]]", "32")                                                                   \
+      TAP("[%[x], %[sw], lsl #1]", "40")                                                           \
+      "add    %[x], %[x], %[sh]\n\t"                                                               \
+      TAP("[%[x]]", "48")                                                                          \
+      TAP("[%[x], %[sw]]", "56")                                                                   \
+      TAP("[%[x], %[sw], lsl #1]", "64")                                                           \
+      "sub    %[x], %[x], %[sh], lsl #1\n\t"                                                       \
+      "add    %[x], %[x], %[sw], lsl %[sl]\n\t"                                                    \
+      TINYOPS_DW_RQ("%[a0]", "16", "48")                                                           \
+      TINYOPS_DW_RQ("%[a1]", "24", "52")                                                           \
+      TINYOPS_DW_RQ("%[a2]", "32", "56")                                                           \
+      TINYOPS_DW_RQ("%[a3]", "40", "60")                                                           \
+      "ldr    %[v], [%[ww], #576]\n\t"                                                             \
+      "strb   %[a0], [%[v]]\n\t"                                                                   \
+      "strb   %[a1], [%[v], #1]\n\t"                                                               \
+      "strb   %[a2], [%[v], #2]\n\t"                                                               \
+      "strb   %[a3], [%[v], #3]\n\t"                                                               \
+      "ldr    %[xo], [%[ww], #584]\n\t"                                                            \
+      "add    %[v], %[v], %[xo]\n\t"                                                               \
+      "str    %[v], [%[ww], #576]\n\t"                                                             \
+      "ldr    %[v], [%[ww], #580]\n\t"                                                             \
+      "subs   %[v], %[v], #1\n\t"                                                                  \
+      "str    %[v], [%[ww], #580]\n\t"                                                             \
+      "bne    1b\n\t"                                                                              \
+      : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [v] "=&r"(v), [xo] "=&r"(xo), \
+        [we] "=&r"(we), [wo] "=&r"(wo), [x] "+r"(x)                                                  \
+      : [sw] "r"(sw), [sh] "r"(sh), [ww] "r"(ww), [off2] "r"(off2), [sl] "i"(S - 1)                  \
+      : "cc", "memory")
+  if (Rep) {
+    TINYOPS_DW3RQ_ASM(TINYOPS_DW_ASM_TAP_REP);
+  } else {
+    TINYOPS_DW3RQ_ASM(TINYOPS_DW_ASM_TAP);
+  }
+#undef TINYOPS_DW3RQ_ASM
+#undef TINYOPS_DW_RQ
 #undef TINYOPS_DW_ASM_TAP_REP
 #undef TINYOPS_DW_ASM_TAP
 }
@@ -1092,6 +1199,7 @@ void dw4_kxk_run(const int8_t* x, int32_t sw, int32_t sh, int32_t dx, const word
 
 struct DwGroup {
   word_t ww[2 * kMaxTaps];
+  DwRq rq;  // right after ww: dw4_3x3_rq reads it at ww + 512 bytes
   int32_t bias[4];
   RQ q[4];
   int32_t c1o[4];  // Std form (see out_std)
@@ -1120,6 +1228,8 @@ __attribute__((noinline)) void dw_rows(const ConvParams& p, const View4<const in
   const bool k3 = KH == 3 && KW == 3;
   const int32_t M = p.depth_multiplier;
   const bool sq = Fast && std_requant_ok(p, r);
+  // 3x3 interior runs with the requantization fused (Std form, full range, channels adjacent in the output)
+  const bool fused = Fast && Full && sq && k3 && p.stride_w <= 2 && os == 1;
   // Output columns whose taps all lie inside the input: [ox_a, ox_b).
   const int32_t ox_a = min_i32((p.pad_left + p.stride_w - 1) / p.stride_w, OW);
   const int32_t ox_b =
@@ -1146,6 +1256,10 @@ __attribute__((noinline)) void dw_rows(const ConvParams& p, const View4<const in
       g.bias[k] = p.bias ? p.bias[c + k] : 0;
       g.q[k] = make_rq(p.multiplier[c + k], p.shift[c + k]);
       g.c1o[k] = g.q[k].c1 + static_cast<int32_t>(static_cast<uint32_t>(p.output_offset) << g.q[k].rs);
+      g.rq.bias[k] = g.bias[k];
+      g.rq.mc[2 * k] = g.q[k].m;
+      g.rq.mc[2 * k + 1] = g.c1o[k];
+      g.rq.rs[k] = g.q[k].rs;
     }
     if (padded) {
       // Small feature map: copy the group's 4 channels of the rows the range reads into pb with the
@@ -1171,6 +1285,14 @@ __attribute__((noinline)) void dw_rows(const ConvParams& p, const View4<const in
         const int32_t psw = 4, psh = PW * 4, pdx = p.stride_w * 4;
         const int32_t total = (r.y_end - r.y_begin) * OW;
         int8_t* obase = out.at(n, r.y_begin, 0, c);
+        if (fused) {
+          for (int32_t oy = 0; oy < r.y_end - r.y_begin; ++oy) {
+            const int8_t* xp = pb + oy * p.stride_h * PW * 4;
+            if (p.stride_w == 1) dw4_3x3_rq<1, false>(xp, psw, psh, g.ww, off2, obase + oy * OW * ow, ow, OW);
+            else dw4_3x3_rq<2, false>(xp, psw, psh, g.ww, off2, obase + oy * OW * ow, ow, OW);
+          }
+          continue;
+        }
         for (int32_t q0 = 0; q0 < total; q0 += kRun) {
           const int32_t len = min_i32(kRun, total - q0);
           for (int32_t i = 0; i < len; ++i) {
@@ -1212,6 +1334,28 @@ __attribute__((noinline)) void dw_rows(const ConvParams& p, const View4<const in
         // 3x3 run, border pixels over their valid taps), then requantize channel by channel with
         // that channel's parameters held in registers.
         const int32_t in_a = rows_full ? ox_a : OW, in_b = rows_full ? ox_b : OW;
+        if (fused) {
+          // Interior runs requantized inside the asm; border pixels over their valid taps, one by one.
+          for (int32_t ox = 0; ox < OW;) {
+            if (ox >= in_a && ox < in_b) {
+              const int8_t* xp = in.at(n, iy0, ox * p.stride_w - p.pad_left, c / M);
+              if (p.stride_w == 1) dw4_3x3_rq<1, Rep>(xp, sw, sh, g.ww, off2, orow + ox * ow, ow, in_b - ox);
+              else dw4_3x3_rq<2, Rep>(xp, sw, sh, g.ww, off2, orow + ox * ow, ow, in_b - ox);
+              ox = in_b;
+              continue;
+            }
+            const int32_t ix0 = ox * p.stride_w - p.pad_left;
+            int32_t kx0, kx1;
+            valid_taps(ix0, 1, KW, IW, &kx0, &kx1);
+            int32_t a4[4] = {g.bias[0], g.bias[1], g.bias[2], g.bias[3]};
+            if (ky1 > ky0 && kx1 > kx0)
+              dw4_taps<Rep>(in.at(n, iy0, ix0, c / M), sw, sh, g.ww, KW, ky0, ky1, kx0, kx1, off2, a4);
+            int8_t* o = orow + ox * ow;
+            for (int k = 0; k < 4; ++k) o[k] = out_std<true>(a4[k], g.q[k].m, g.c1o[k], g.q[k].rs, oq);
+            ++ox;
+          }
+          continue;
+        }
         for (int32_t ox0 = 0; ox0 < OW; ox0 += kRun) {
           const int32_t len = min_i32(kRun, OW - ox0);
           for (int32_t i = 0; i < len; ++i) {
@@ -1320,8 +1464,8 @@ bool depthwise(const ConvParams& p, const KernelIO& io, OutRange r, KernelStatus
     else if (fast) dw_rows<true, false, false>(p, in, w, out, r);
     else dw_rows<false, false, false>(p, in, w, out, r);
   } else {
-    // Depth multipliers of 4k are rare (first layers): no SSAT-only variant.
-    if (fast) dw_rows<true, false, true>(p, in, w, out, r);
+    if (fast && full) dw_rows<true, true, true>(p, in, w, out, r);
+    else if (fast) dw_rows<true, false, true>(p, in, w, out, r);
     else dw_rows<false, false, true>(p, in, w, out, r);
   }
   *st = KernelStatus::Ok;

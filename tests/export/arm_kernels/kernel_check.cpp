@@ -113,7 +113,7 @@ int main() {
     Shape4 is{}, ws{}, os{};
     p.dilation_h = p.dilation_w = 1;
     p.stride_h = p.stride_w = 1;
-    bool pointwise = false;
+    bool pointwise = false, wide = false;
     p.depth_multiplier = 1;
     if (kind == 2) {
       const int32_t B = rint_in(1, 3), I = rint_in(1, 300 > kMaxIn ? kMaxIn : 300), O = rint_in(1, 40);
@@ -131,7 +131,8 @@ int main() {
       p.stride_w = (rnd() & 3) ? p.stride_h : rint_in(1, 2);
       if (rnd() % 5 == 0) p.dilation_h = p.dilation_w = 2;
       // wide depthwise maps (more than 16 output columns: the row path rather than the padded copy)
-      const bool wide = kind == 1 && rnd() % 3 == 0;
+      wide = kind == 1 && rnd() % 3 == 0;
+      if (wide && (rnd() & 1)) p.filter_h = p.filter_w = 3;
       const int32_t IH = wide ? rint_in(1, 8) : rint_in(1, 16), IW = wide ? rint_in(17, 40) : rint_in(1, 16);
       p.pad_top = rint_in(0, p.filter_h - 1);
       p.pad_left = rint_in(0, p.filter_w - 1);
@@ -154,7 +155,7 @@ int main() {
         args.kind = KernelKind::Conv2D;
       } else {
         static const int32_t kMult[] = {1, 1, 1, 1, 2, 4, 8};
-        p.depth_multiplier = kMult[rnd() % 7];
+        p.depth_multiplier = (wide && (rnd() & 1)) ? 4 * rint_in(1, 2) : kMult[rnd() % 7];
         // one input channel often (any depth multiplier: the few-channel path)
         const int32_t IC = rnd() % 4 == 0 ? 1 : rint_in(1, p.depth_multiplier > 2 ? 6 : 40);
         is = Shape4{1, IH, IW, IC};
@@ -171,9 +172,10 @@ int main() {
     p.output_offset = rint_in(-128, 127);
     p.act_min = (rnd() & 1) ? -128 : rint_in(-128, 0);
     p.act_max = (rnd() & 1) ? 127 : rint_in(p.act_min, 127);
+    if (wide && (rnd() & 1)) p.act_min = -128, p.act_max = 127;  // full range: the fused 3x3 row runs
     const bool big = rnd() % 4 == 0;
     // every third case: all shifts in [-22, -1] (the Std requantization form of the DSP paths)
-    const bool std_shifts = !big && rnd() % 3 == 0;
+    const bool std_shifts = !big && (rnd() % 3 == 0 || (wide && (rnd() & 1)));
     for (int32_t c = 0; c < os.c; ++c) {
       g_mult[c] = static_cast<int32_t>((1u << 30) + (rnd() & 0x3FFFFFFFu));
       if (rnd() % 16 == 0) g_mult[c] = -g_mult[c];  // negative scales occur (MCUNet)
