@@ -126,50 +126,6 @@ TINYOPS_INLINE void dot4(const int8_t* x, const int8_t* w, const int8_t* w1, con
   a[0] = s0, a[1] = s1, a[2] = s2, a[3] = s3;
 }
 
-// Four filters against two pixels' patches interleaved per 16 bytes (xi: 16 of pixel 0, 16 of pixel 1,
-// ...), groups >= 1 full groups of 16: a[0..3] += pixel 0, a[4..7] += pixel 1. Each weight vector
-// feeds both pixels: 16 instructions per 128 MACs. Uses every core register but sp and pc.
-TINYOPS_INLINE void dot4x2(const int8_t* xi, const int8_t* w0i, const int8_t* w1i, const int8_t* w2i,
-                           const int8_t* w3i, int32_t groups, int32_t* a) {
-  register int32_t s0 __asm__("r0") = a[0];
-  register int32_t s1 __asm__("r2") = a[1];
-  register int32_t s2 __asm__("r4") = a[2];
-  register int32_t s3 __asm__("r6") = a[3];
-  register int32_t t0 __asm__("r8") = a[4];
-  register int32_t t1 __asm__("r10") = a[5];
-  register int32_t t2 __asm__("r12") = a[6];
-  register int32_t t3 __asm__("lr") = a[7];
-  register const int8_t* x __asm__("r1") = xi;
-  register const int8_t* w0 __asm__("r3") = w0i;
-  register const int8_t* w1 __asm__("r5") = w1i;
-  register const int8_t* w2 __asm__("r7") = w2i;
-  register const int8_t* w3 __asm__("r9") = w3i;
-  register int32_t n __asm__("r11") = groups;
-  __asm__ volatile(
-      "1:\n\t"
-      "vldrb.8 q0, [%[x]], #32\n\t"
-      "vldrb.8 q1, [%[w0]], #16\n\t"
-      "vldrb.8 q2, [%[w1]], #16\n\t"
-      "vmladava.s8 %[s0], q0, q1\n\t"
-      "vldrb.8 q3, [%[w2]], #16\n\t"
-      "vmladava.s8 %[s1], q0, q2\n\t"
-      "vldrb.8 q4, [%[w3]], #16\n\t"
-      "vmladava.s8 %[s2], q0, q3\n\t"
-      "vldrb.8 q5, [%[x], #-16]\n\t"
-      "vmladava.s8 %[s3], q0, q4\n\t"
-      "vmladava.s8 %[t0], q5, q1\n\t"
-      "vmladava.s8 %[t1], q5, q2\n\t"
-      "vmladava.s8 %[t2], q5, q3\n\t"
-      "vmladava.s8 %[t3], q5, q4\n\t"
-      "subs %[n], %[n], #1\n\t"
-      "bne 1b\n\t"
-      : [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2), [s3] "+r"(s3), [t0] "+r"(t0), [t1] "+r"(t1), [t2] "+r"(t2),
-        [t3] "+r"(t3), [x] "+r"(x), [w0] "+r"(w0), [w1] "+r"(w1), [w2] "+r"(w2), [w3] "+r"(w3), [n] "+r"(n)
-      :
-      : "cc", "q0", "q1", "q2", "q3", "q4", "q5", "memory");
-  a[0] = s0, a[1] = s1, a[2] = s2, a[3] = s3, a[4] = t0, a[5] = t1, a[6] = t2, a[7] = t3;
-}
-
 // One filter against one patch (K >= 1).
 TINYOPS_INLINE int32_t dot1(const int8_t* x, const int8_t* w, int32_t K, int32_t acc) {
   register int32_t s __asm__("r6") = acc;
@@ -302,46 +258,6 @@ const int8_t* patch(const View4<const int8_t>& in, const ConvParams& p, int32_t 
   return buf;
 }
 
-// Two pixels' patches x0, x1 (K bytes each) interleaved per 16 bytes into buf (the last group zero-padded).
-TINYOPS_INLINE void interleave2(const int8_t* x0, const int8_t* x1, int32_t K, int8_t* buf) {
-  for (int32_t k = 0; k < K; k += 16, buf += 32) {
-    const mve_pred16_t pr = vctp8q(static_cast<uint32_t>(K - k));
-    vstrbq_s8(buf, vldrbq_z_s8(x0 + k, pr));
-    vstrbq_s8(buf + 16, vldrbq_z_s8(x1 + k, pr));
-  }
-}
-
-// Two pixels (interleaved patches in buf, K >= 16) against the chunk's filters, requantized into o0, o1.
-template <bool Gen>
-TINYOPS_INLINE void gemm2_rq(const GemmCtx& g, const RqTab& t, const OutQ& oq, const int8_t* buf, int8_t* o0,
-                             int8_t* o1) {
-  const int32_t full = g.K >> 4, rest = g.K & 15;
-  const mve_pred16_t pr = vctp8q(static_cast<uint32_t>(rest));
-  const int8_t* xt = buf + 32 * full;
-  const int8x16_t v = vldrbq_s8(xt), u = vldrbq_s8(xt + 16);
-  const int8_t* w = g.w;
-  for (int32_t j = 0; j < g.nch; j += 4, w += 4 * g.wn) {
-    const int32_t r = min_i32(4, g.nch - j);
-    const int32_t d1 = r > 1 ? 1 : 0, d2 = r > 2 ? 2 : r - 1, d3 = r > 3 ? 3 : r - 1;
-    const int8_t* w1 = w + d1 * g.wn;
-    const int8_t* w2 = w + d2 * g.wn;
-    const int8_t* w3 = w + d3 * g.wn;
-    int32_t a[8] = {g.b[j], g.b[j + d1], g.b[j + d2], g.b[j + d3], g.b[j], g.b[j + d1], g.b[j + d2], g.b[j + d3]};
-    dot4x2(buf, w, w1, w2, w3, full, a);
-    if (rest) {  // the last group: weights under predicate (no read past the filter)
-      const int32_t o = 16 * full;
-      const int8x16_t c0 = vldrbq_z_s8(w + o, pr), c1 = vldrbq_z_s8(w1 + o, pr), c2 = vldrbq_z_s8(w2 + o, pr),
-                      c3 = vldrbq_z_s8(w3 + o, pr);
-      a[0] = vmladavaq_s8(a[0], v, c0), a[1] = vmladavaq_s8(a[1], v, c1);
-      a[2] = vmladavaq_s8(a[2], v, c2), a[3] = vmladavaq_s8(a[3], v, c3);
-      a[4] = vmladavaq_s8(a[4], u, c0), a[5] = vmladavaq_s8(a[5], u, c1);
-      a[6] = vmladavaq_s8(a[6], u, c2), a[7] = vmladavaq_s8(a[7], u, c3);
-    }
-    rq_store<Gen>(vec4(a[0], a[1], a[2], a[3]), t, j, oq, o0 + j, r);
-    rq_store<Gen>(vec4(a[4], a[5], a[6], a[7]), t, j, oq, o1 + j, r);
-  }
-}
-
 // An interior pixel of a k x k convolution on a row-contiguous input: each filter row is KW * IC
 // contiguous bytes of the input (x = the first tap, row bytes apart), so the dot products run over the
 // KH rows in place (no im2col copy).
@@ -406,15 +322,7 @@ __attribute__((noinline)) void conv_chunk(const ConvParams p, const View4<const 
         continue;
       }
       if (direct && iy0 >= 0 && iy0 < in.full.h) {
-        // 1x1: pixels whose tap lies inside the input read it in place (pairs through the scratch).
-        if (g.K >= 16) {
-          for (; ox + 2 <= OW; ox += 2, o += 2 * out.stride_w) {
-            const int32_t ix = ox * p.stride_w - p.pad_left;
-            if (ix < 0 || ix + p.stride_w >= in.full.w) break;
-            interleave2(in.at(n, iy0, ix, 0), in.at(n, iy0, ix + p.stride_w, 0), g.K, scratch);
-            gemm2_rq<Gen>(g, t, oq, scratch, o, o + out.stride_w);
-          }
-        }
+        // 1x1: pixels whose tap lies inside the input read it in place.
         for (; ox < OW; ++ox, o += out.stride_w) {
           const int32_t ix = ox * p.stride_w - p.pad_left;
           if (ix < 0 || ix >= in.full.w) break;
