@@ -476,18 +476,23 @@ __attribute__((noinline)) void conv_rows(ConvCtx c, const View4<const int8_t>& i
     if (pointwise) {
       // 1x1, stride 1, no padding, pixels dense: widen each pixel's channels straight from the input.
       const uint32_t off2 = pair16(p.input_offset);
+      // Rows dense in both input and output: the range's rows are one run of pixels (pairs across rows).
+      const bool rows_dense = in.stride_h == OW * IC && out.stride_h == OW * out.stride_w;
+      const int32_t nrows = rows_dense ? 1 : r.y_end - r.y_begin;
+      const int32_t run = rows_dense ? (r.y_end - r.y_begin) * OW : OW, ostep = out.stride_w;
       for (int32_t n = 0; n < out.full.n; ++n) {
-        for (int32_t oy = r.y_begin; oy < r.y_end; ++oy) {
+        for (int32_t oy = r.y_begin; oy < r.y_begin + nrows; ++oy) {
           const int8_t* x = in.at(n, oy, 0, 0);
+          int8_t* o = out.at(n, oy, 0, c0);
           int32_t ox = 0;
-          for (; ox + 2 <= OW; ox += 2, x += 2 * IC) {
+          for (; ox + 2 <= run; ox += 2, x += 2 * IC, o += 2 * ostep) {
             widen(x, IC, off2, xw, 4);
             widen(x + IC, IC, off2, xw + 2, 4);
-            conv_pair<Fast, Full, Std>(c, xw, out.at(n, oy, ox, c0), out.at(n, oy, ox + 1, c0));
+            conv_pair<Fast, Full, Std>(c, xw, o, o + ostep);
           }
-          if (ox < OW) {
+          if (ox < run) {
             widen(x, IC, off2, xw, 2);
-            conv_single<Fast, Full>(c, xs, out.at(n, oy, ox, c0));
+            conv_single<Fast, Full>(c, xs, o);
           }
         }
       }
