@@ -583,6 +583,14 @@ void gather_small(const View4<const int8_t>& in, const ConvParams& p, int32_t n,
 // An interior pixel's patch: KH rows of L contiguous bytes, row step sh. The bytes from K to K4 keep their
 // values (their weights are 0).
 TINYOPS_INLINE void gather_rows(const int8_t* s, int32_t sh, int32_t KH, int32_t L, int8_t* d) {
+  if (L == 9) {  // 3x3 taps x 3 channels (RGB first layers): two words and a byte per row
+    for (int32_t ky = 0; ky < KH; ++ky, s += sh, d += 9) {
+      *reinterpret_cast<uword_t*>(d) = load_u32(s);
+      *reinterpret_cast<uword_t*>(d + 4) = load_u32(s + 4);
+      d[8] = s[8];
+    }
+    return;
+  }
   for (int32_t ky = 0; ky < KH; ++ky, s += sh) d = copy_bytes(d, s, L);
 }
 
