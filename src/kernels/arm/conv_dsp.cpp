@@ -877,8 +877,8 @@ TINYOPS_INLINE DwRq* dw_rq(const word_t* ww) {
 // += the 9 taps of pixel i; x = element (iy0, ix0, c) of pixel 0, sw/sh = column/row steps in bytes.
 // Per pixel 9 x (LDR, 2 SXTAB16, LDRD weights, 4 SMLAxy) plus 10 for the accumulators and the loop.
 template <int S, bool Rep>
-TINYOPS_INLINE void dw4_3x3_run(const int8_t* x, int32_t sw, int32_t sh, const word_t* ww, uint32_t off2,
-                                int32_t* acc, int32_t n) {
+__attribute__((noinline)) void dw4_3x3_run(const int8_t* x, int32_t sw, int32_t sh, const word_t* ww,
+                                           uint32_t off2, int32_t* acc, int32_t n) {
   int32_t a0, a1, a2, a3;
   uint32_t v, xo, we, wo;
   dw_rq(ww)->count = n;
@@ -945,8 +945,8 @@ TINYOPS_INLINE void dw4_3x3_run(const int8_t* x, int32_t sw, int32_t sh, const w
 // channel LDRD (m, c1o), LDR rs, LSL, SMMULR, ADD (asr 31), ADD, ASR, SSAT; 4 STRB.
 // ww: the group's widened weights, followed by its DwRq (DwGroup layout, 2 * kMaxTaps words).
 template <int S, bool Rep>
-TINYOPS_INLINE void dw4_3x3_rq(const int8_t* x, int32_t sw, int32_t sh, const word_t* ww, uint32_t off2, int8_t* o,
-                               int32_t ow, int32_t n) {
+__attribute__((noinline)) void dw4_3x3_rq(const int8_t* x, int32_t sw, int32_t sh, const word_t* ww,
+                                          uint32_t off2, int8_t* o, int32_t ow, int32_t n) {
   int32_t a0, a1, a2, a3;
   uint32_t v, xo, we, wo;
   DwRq* st = dw_rq(ww);
