@@ -138,10 +138,39 @@ bool fast_requant_ok(const ConvParams& p, const OutRange& r, int64_t taps) {
 
 // n int8 values (n % 4 == 0) -> int16 (x + off) in SMLAD order; each group's two words go to dst[0],
 // dst[1], then dst advances by `step` words (2: one patch, 4: two interleaved patches).
+// Two groups per asm iteration (2 LDR, 4 SXTAB16, 2 STRD: 6 instructions per group, against 8 for the
+// compiled loop); Step words between groups, src any alignment, dst word-aligned.
+template <int Step>
+TINYOPS_INLINE word_t* widen_pairs(const int8_t* src, int32_t pairs, uint32_t off2, word_t* dst) {
+  uint32_t v0, v1, t0, t1;
+  __asm__ volatile(
+      "1:\n\t"
+      "ldr    %[v0], [%[src]], #4\n\t"
+      "ldr    %[v1], [%[src]], #4\n\t"
+      "sxtab16 %[t0], %[off2], %[v0]\n\t"
+      "sxtab16 %[t1], %[off2], %[v0], ror #8\n\t"
+      "strd   %[t0], %[t1], [%[dst]], %[st]\n\t"
+      "sxtab16 %[t0], %[off2], %[v1]\n\t"
+      "sxtab16 %[t1], %[off2], %[v1], ror #8\n\t"
+      "strd   %[t0], %[t1], [%[dst]], %[st]\n\t"
+      "subs   %[n], %[n], #1\n\t"
+      "bne    1b\n\t"
+      : [src] "+r"(src), [dst] "+r"(dst), [n] "+r"(pairs), [v0] "=&r"(v0), [v1] "=&r"(v1), [t0] "=&r"(t0),
+        [t1] "=&r"(t1)
+      : [off2] "r"(off2), [st] "i"(4 * Step)
+      : "cc", "memory");
+  return dst;
+}
+
 TINYOPS_INLINE word_t* widen(const int8_t* __restrict src, int32_t n, uint32_t off2, word_t* __restrict dst,
                              int32_t step) {
-  for (int32_t i = 0; i < n; i += 4) {
-    const uint32_t v = load_u32(src + i);
+  if (n >= 8) {
+    const int32_t pairs = n >> 3;
+    dst = step == 4 ? widen_pairs<4>(src, pairs, off2, dst) : widen_pairs<2>(src, pairs, off2, dst);
+    src += pairs * 8;
+  }
+  if (n & 4) {
+    const uint32_t v = load_u32(src);
     dst[0] = static_cast<uint32_t>(sxtab16(off2, v));
     dst[1] = static_cast<uint32_t>(sxtab16_ror8(off2, v));
     dst += step;
