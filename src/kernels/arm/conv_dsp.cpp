@@ -351,12 +351,18 @@ struct ChanParams {
   int32_t bias;
   RQ q;
   int32_t c1o;  // c1 + (output_offset << rs) (the Std form below)
+  int32_t sq;   // 1: the Std form is exact for this channel (shift in [-22, -1], its own bound holds)
 };
 
-TINYOPS_INLINE void set_chan(ChanParams* cp, const ConvParams& p, int32_t c) {
+// K = taps of the dot product (the per-channel accumulator bound, as fast_requant_ok).
+TINYOPS_INLINE void set_chan(ChanParams* cp, const ConvParams& p, int32_t c, int32_t K) {
   cp->bias = p.bias ? p.bias[c] : 0;
   cp->q = make_rq(p.multiplier[c], p.shift[c]);
   cp->c1o = cp->q.c1 + static_cast<int32_t>(static_cast<uint32_t>(p.output_offset) << cp->q.rs);
+  const int64_t b = cp->bias < 0 ? -static_cast<int64_t>(cp->bias) : cp->bias;
+  const int64_t off = p.input_offset < 0 ? -p.input_offset : p.input_offset;
+  cp->sq = p.shift[c] <= -1 && p.shift[c] >= -22 && p.output_offset >= -128 && p.output_offset <= 127 &&
+           b + K * (128 + off) * 128 < (int64_t{1} << 30);
 }
 
 // Std: the fast form when every shift of the range is in [-22, -1] (no left shift, rs >= 1): then
@@ -408,10 +414,17 @@ void conv_pair(const ConvCtx& c, const word_t* x, int8_t* oa, int8_t* ob) {
       ob[s] = out_std<Full>(acc[3], m1, k1, r1, c.oq);
       continue;
     }
-    oa[0] = out_byte<Fast, Full>(acc[0], cp[0].q, c.oq);
-    ob[0] = out_byte<Fast, Full>(acc[1], cp[0].q, c.oq);
-    oa[s] = out_byte<Fast, Full>(acc[2], cp[1].q, c.oq);
-    ob[s] = out_byte<Fast, Full>(acc[3], cp[1].q, c.oq);
+    // Not Std for the whole call: per channel (vww: channels with biases of 2^30 and shift -31 make the
+    // per-call bound fail; the others still take the short form).
+    for (int k = 0; k < 2; ++k) {
+      if (cp[k].sq) {
+        oa[k * s] = out_std<Full>(acc[2 * k], cp[k].q.m, cp[k].c1o, cp[k].q.rs, c.oq);
+        ob[k * s] = out_std<Full>(acc[2 * k + 1], cp[k].q.m, cp[k].c1o, cp[k].q.rs, c.oq);
+      } else {
+        oa[k * s] = out_byte<Fast, Full>(acc[2 * k], cp[k].q, c.oq);
+        ob[k * s] = out_byte<Fast, Full>(acc[2 * k + 1], cp[k].q, c.oq);
+      }
+    }
   }
   if (j < c.nch) {  // odd last channel
     int32_t acc[2] = {cp[0].bias, cp[0].bias};
@@ -501,7 +514,7 @@ __attribute__((noinline)) void conv_rows(ConvCtx c, const View4<const int8_t>& i
   for (int32_t c0 = r.c_begin; c0 < r.c_end; c0 += kChanChunk) {
     c.nch = min_i32(kChanChunk, r.c_end - c0);
     c.w = wv.at(c0, 0, 0, 0);
-    for (int32_t j = 0; j < c.nch; ++j) set_chan(&cp[j], p, c0 + j);
+    for (int32_t j = 0; j < c.nch; ++j) set_chan(&cp[j], p, c0 + j, c.K);
     if (pointwise) {
       // 1x1, stride 1, no padding, pixels dense: widen each pixel's channels straight from the input.
       const uint32_t off2 = pair16(p.input_offset);
@@ -653,7 +666,7 @@ __attribute__((noinline)) void conv_small(ConvCtx c, bool dw, const View4<const 
   for (int32_t c0 = r.c_begin; c0 < r.c_end; c0 += kSmallChunk) {
     c.nch = min_i32(kSmallChunk, r.c_end - c0);
     for (int32_t j = 0; j < c.nch; ++j) {
-      set_chan(&cp[j], p, c0 + j);
+      set_chan(&cp[j], p, c0 + j, K4);
       int8_t* d = wpad + j * K4;
       for (int32_t t = 0; t < KH * KW; ++t)
         for (int32_t i = 0; i < IC; ++i)
@@ -749,6 +762,7 @@ bool conv2d(const ConvParams& p, const KernelIO& io, OutRange r, void* scratch, 
   else if (sq) conv_rows<true, false, true>(c, in, w, out, r, scratch);
   else if (fast && full) conv_rows<true, true, false>(c, in, w, out, r, scratch);
   else if (fast) conv_rows<true, false, false>(c, in, w, out, r, scratch);
+  else if (full) conv_rows<false, true, false>(c, in, w, out, r, scratch);
   else conv_rows<false, false, false>(c, in, w, out, r, scratch);
   *st = KernelStatus::Ok;
   return true;
