@@ -545,13 +545,20 @@ __attribute__((noinline)) void dw1_chunk(const ConvParams p, const View4<const i
   const OutQ oq{p.output_offset, p.act_min, p.act_max};
   const int32_t IH = in.full.h, IW = in.full.w, OW = out.full.w, KH = p.filter_h, KW = p.filter_w;
   const int32_t isw = in.stride_w, ish = in.stride_h, wsw = w.stride_w, wsh = w.stride_h, off = p.input_offset;
+  // Interior pixels of filters with <= 16 taps go through dw1_interior (below) when bias_sums exist.
+  const bool small = KH * KW <= 16 && isw == 1 && p.bias_sums;
+  const int32_t ox_a = min_i32((p.pad_left + p.stride_w - 1) / p.stride_w, OW);
+  const int32_t ox_b =
+      IW - KW + p.pad_left >= 0 ? max_i32(min_i32((IW - KW + p.pad_left) / p.stride_w + 1, OW), ox_a) : ox_a;
   for (int32_t n = 0; n < out.full.n; ++n) {
     for (int32_t oy = r.y_begin; oy < r.y_end; ++oy) {
       const int32_t iy0 = oy * p.stride_h - p.pad_top;
       int32_t ky0, ky1;
       valid_taps(iy0, KH, IH, &ky0, &ky1);
+      const bool skip = small && ky0 == 0 && ky1 == KH;
       int8_t* o = out.at(n, oy, 0, c0);
       for (int32_t ox = 0; ox < OW; ++ox, o += out.stride_w) {
+        if (skip && ox >= ox_a && ox < ox_b) continue;
         const int32_t ix0 = ox * p.stride_w - p.pad_left;
         int32_t kx0, kx1;
         valid_taps(ix0, KW, IW, &kx0, &kx1);
@@ -590,6 +597,39 @@ __attribute__((noinline)) void dw1_chunk(const ConvParams p, const View4<const i
         }
       }
     }
+  }
+  if (!small) return;
+  // Interior pixels, 4 channels at a time: the channels' KH*KW taps as 16-byte filters (zero beyond the
+  // taps) stay in registers; each pixel's taps are copied into a 16-byte patch, then one VMLADAVA per
+  // channel from bias_sums (the input offset is folded in there).
+  const int32_t K = KH * KW;
+  const mve_pred16_t pkw = vctp8q(static_cast<uint32_t>(KW));
+  alignas(4) int8_t fb[4][16];
+  alignas(4) int8_t patch_buf[16];
+  for (int32_t k = 0; k < 16; ++k) patch_buf[k] = 0;
+  for (int32_t j = 0; j < nch; j += 4) {
+    const int32_t nc = min_i32(4, nch - j);
+    for (int32_t q = 0; q < 4; ++q)
+      for (int32_t k = 0; k < 16; ++k)
+        fb[q][k] = (q < nc && k < K) ? *w.at(0, k / KW, k % KW, c0 + j + q) : 0;
+    const int8x16_t f0 = vldrbq_s8(fb[0]), f1 = vldrbq_s8(fb[1]), f2 = vldrbq_s8(fb[2]), f3 = vldrbq_s8(fb[3]);
+    const int32_t* bs = p.bias_sums + c0 + j;
+    const int32_t b0 = bs[0], b1 = nc > 1 ? bs[1] : 0, b2 = nc > 2 ? bs[2] : 0, b3 = nc > 3 ? bs[3] : 0;
+    for (int32_t n = 0; n < out.full.n; ++n)
+      for (int32_t oy = r.y_begin; oy < r.y_end; ++oy) {
+        const int32_t iy0 = oy * p.stride_h - p.pad_top;
+        if (iy0 < 0 || iy0 + KH > IH || ox_a >= ox_b) continue;
+        const int8_t* x = in.at(n, iy0, ox_a * p.stride_w - p.pad_left, 0);
+        int8_t* o = out.at(n, oy, ox_a, c0 + j);
+        for (int32_t ox = ox_a; ox < ox_b; ++ox, x += p.stride_w, o += out.stride_w) {
+          const int8_t* xr = x;
+          for (int32_t ky = 0; ky < KH; ++ky, xr += ish) vstrbq_p_s8(patch_buf + ky * KW, vldrbq_z_s8(xr, pkw), pkw);
+          const int8x16_t v = vldrbq_s8(patch_buf);
+          rq_store<Gen>(vec4(vmladavaq_s8(b0, v, f0), vmladavaq_s8(b1, v, f1), vmladavaq_s8(b2, v, f2),
+                             vmladavaq_s8(b3, v, f3)),
+                        t, j, oq, o, nc);
+        }
+      }
   }
 }
 
