@@ -1331,12 +1331,13 @@ __attribute__((noinline)) void dw_rows(const ConvParams& p, const View4<const in
             for (int32_t px = 0; px < PW; ++px) d[px] = padw;
             continue;
           }
-          const int32_t x0 = -p.pad_left;
-          const int8_t* srow = in.at(n, iy, 0, c / M);
-          for (int32_t px = 0; px < PW; ++px) {
-            const int32_t ix = x0 + px;
-            d[px] = (ix < 0 || ix >= IW) ? padw : load_x4<Rep>(srow + ix * sw);
-          }
+          // columns px in [xa, xb) read the input (ix = px - pad_left), the others are padding
+          const int32_t xa = min_i32(p.pad_left, PW), xb = max_i32(min_i32(PW, IW + p.pad_left), xa);
+          const int8_t* src = in.at(n, iy, xa - p.pad_left, c / M);
+          int32_t px = 0;
+          for (; px < xa; ++px) d[px] = padw;
+          for (; px < xb; ++px, src += sw) d[px] = load_x4<Rep>(src);
+          for (; px < PW; ++px) d[px] = padw;
         }
         const int32_t psw = 4, psh = PW * 4, pdx = p.stride_w * 4;
         const int32_t total = (r.y_end - r.y_begin) * OW;
