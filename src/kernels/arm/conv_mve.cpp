@@ -304,6 +304,57 @@ TINYOPS_INLINE void gemm_run_small(const GemmCtx& g, const RqTab& t, const OutQ&
   }
 }
 
+// k x k convolutions with K <= 32 (RGB first layers): up to 16 filters at a time copied into 32-byte rows
+// (zero beyond K); per pixel the patch (two predicated loads) meets 4 filters per pass: 8 VMLADAVA.
+template <bool Gen>
+__attribute__((noinline)) void conv_small_k(const ConvParams p, const View4<const int8_t> in, const GemmCtx g,
+                                            const RqTab& t, const View4<int8_t> out, const OutRange r, int32_t c0,
+                                            int8_t* scratch) {
+  const OutQ oq{p.output_offset, p.act_min, p.act_max};
+  const int32_t OW = out.full.w, K = g.K;
+  const mve_pred16_t pk0 = vctp8q(static_cast<uint32_t>(K)), pk1 = vctp8q(static_cast<uint32_t>(max_i32(K - 16, 0)));
+  alignas(4) int8_t ft[16][32];
+  alignas(4) int8_t pb[32];
+  const int32_t KH = p.filter_h, KW = p.filter_w, seg = KW * in.full.c;
+  const bool rows_ok = seg <= 16 && in.stride_w == in.full.c;
+  const mve_pred16_t pseg = vctp8q(static_cast<uint32_t>(seg));
+  for (int32_t s0 = 0; s0 < g.nch; s0 += 16) {
+    const int32_t ns = min_i32(16, g.nch - s0);
+    for (int32_t q = 0; q < 16; ++q) {
+      const int8_t* f = g.w + (s0 + q) * g.wn;
+      const bool live = q < ns;
+      vstrbq_s8(ft[q], live ? vldrbq_z_s8(f, pk0) : vdupq_n_s8(0));
+      vstrbq_s8(ft[q] + 16, live ? vldrbq_z_s8(f + 16, pk1) : vdupq_n_s8(0));
+    }
+    for (int32_t n = 0; n < out.full.n; ++n)
+      for (int32_t oy = r.y_begin; oy < r.y_end; ++oy) {
+        const int32_t iy0 = oy * p.stride_h - p.pad_top;
+        int8_t* o = out.at(n, oy, 0, c0 + s0);
+        for (int32_t ox = 0; ox < OW; ++ox, o += out.stride_w) {
+          const int32_t ix0 = ox * p.stride_w - p.pad_left;
+          const int8_t* xp;
+          if (rows_ok && iy0 >= 0 && iy0 + KH <= in.full.h && ix0 >= 0 && ix0 + KW <= in.full.w) {
+            // interior: the KH rows of KW * IC bytes copied under predicate
+            const int8_t* xr = in.at(n, iy0, ix0, 0);
+            for (int32_t ky = 0; ky < KH; ++ky, xr += in.stride_h) vstrbq_p_s8(pb + ky * seg, vldrbq_z_s8(xr, pseg), pseg);
+            xp = pb;
+          } else {
+            xp = patch(in, p, n, iy0, ix0, scratch);
+          }
+          const int8x16_t x0 = vldrbq_z_s8(xp, pk0), x1 = vldrbq_z_s8(xp + 16, pk1);
+          for (int32_t j = 0; j < ns; j += 4) {
+            const int32_t* b = g.b + s0 + j;
+            int32_t a[4];
+            for (int32_t k = 0; k < 4; ++k)
+              a[k] = vmladavaq_s8(vmladavaq_s8(j + k < ns ? b[k] : 0, x0, vldrbq_s8(ft[j + k])), x1,
+                                  vldrbq_s8(ft[j + k] + 16));
+            rq_store<Gen>(vec4(a[0], a[1], a[2], a[3]), t, s0 + j, oq, o + j, min_i32(4, ns - j));
+          }
+        }
+      }
+  }
+}
+
 template <bool Gen>
 __attribute__((noinline)) void conv_chunk(const ConvParams p, const View4<const int8_t> in, const GemmCtx g,
                                           const RqTab& t, const View4<int8_t> out, const OutRange r, int32_t c0,
@@ -379,6 +430,11 @@ bool conv2d(const ConvParams& p, const KernelIO& io, OutRange r, void* scratch, 
     const bool gen = make_tab<false>(p, c0, nch, &t);
     chunk_bias(p, w, c0, nch, K, t.b);
     const GemmCtx g{w.at(c0, 0, 0, 0), w.stride_n, K, nch, t.b};
+    if (K <= 32 && (KH > 1 || KW > 1)) {
+      if (gen) conv_small_k<true>(p, in, g, t, out, r, c0, static_cast<int8_t*>(scratch));
+      else conv_small_k<false>(p, in, g, t, out, r, c0, static_cast<int8_t*>(scratch));
+      continue;
+    }
     if (gen) conv_chunk<true>(p, in, g, t, out, r, c0, static_cast<int8_t*>(scratch));
     else conv_chunk<false>(p, in, g, t, out, r, c0, static_cast<int8_t*>(scratch));
   }
