@@ -490,8 +490,10 @@ __attribute__((noinline)) void pw_small(const ConvParams& p, const View4<const i
           for (int32_t i = 0; i < len; ++i, xp += 2 * G, o += ow) {
             int32_t acc = bias;
             for (int g = 0; g < G; ++g) {
-              acc = __smlad(static_cast<int32_t>(xp[2 * g]), we[g], acc);
-              acc = __smlad(static_cast<int32_t>(xp[2 * g + 1]), wo[g], acc);
+              uint32_t lo, hi;  // one LDRD (GCC splits word-aligned 64-bit loads)
+              __asm__("ldrd %0, %1, [%2, %3]" : "=r"(lo), "=r"(hi) : "r"(xp), "i"(8 * g), "m"(*(xp + 2 * g)));
+              acc = __smlad(static_cast<int32_t>(lo), we[g], acc);
+              acc = __smlad(static_cast<int32_t>(hi), wo[g], acc);
             }
             *o = out_std<Full>(acc, m, c1o, rs, oq);
           }
