@@ -476,10 +476,13 @@ __attribute__((noinline)) void pw_small(const ConvParams& p, const View4<const i
         for (int32_t c = r.c_begin; c < r.c_end; ++c, obase += out.stride_c) {
           const int8_t* wp = wv.at(c, 0, 0, 0);
           int32_t we[G], wo[G];
+          word_t wb[2 * G];  // G > 2: widened weights reloaded per pixel (in registers they would spill)
           for (int g = 0; g < G; ++g) {
             const uint32_t v = load_u32(wp + 4 * g);
             we[g] = sxtb16(v);
             wo[g] = sxtb16_ror8(v);
+            wb[2 * g] = static_cast<uint32_t>(we[g]);
+            wb[2 * g + 1] = static_cast<uint32_t>(wo[g]);
           }
           const int32_t bias = p.bias ? p.bias[c] : 0;
           const RQ q = make_rq(p.multiplier[c], p.shift[c]);
@@ -489,9 +492,17 @@ __attribute__((noinline)) void pw_small(const ConvParams& p, const View4<const i
           int8_t* o = obase;
           for (int32_t i = 0; i < len; ++i, xp += 2 * G, o += ow) {
             int32_t acc = bias;
+#pragma GCC unroll 4
             for (int g = 0; g < G; ++g) {
               uint32_t lo, hi;  // one LDRD (GCC splits word-aligned 64-bit loads)
               __asm__("ldrd %0, %1, [%2, %3]" : "=r"(lo), "=r"(hi) : "r"(xp), "i"(8 * g), "m"(*(xp + 2 * g)));
+              if (G > 2) {
+                uint32_t a, b;
+                __asm__ volatile("ldrd %0, %1, [%2, %3]" : "=r"(a), "=r"(b) : "r"(wb), "i"(8 * g), "m"(wb[2 * g]));
+                acc = __smlad(static_cast<int32_t>(lo), static_cast<int32_t>(a), acc);
+                acc = __smlad(static_cast<int32_t>(hi), static_cast<int32_t>(b), acc);
+                continue;
+              }
               acc = __smlad(static_cast<int32_t>(lo), we[g], acc);
               acc = __smlad(static_cast<int32_t>(hi), wo[g], acc);
             }
@@ -754,9 +765,10 @@ bool conv2d(const ConvParams& p, const KernelIO& io, OutRange r, void* scratch, 
   const bool sq = fast && std_requant_ok(p, r);
   const bool pw = KH == 1 && KW == 1 && p.stride_h == 1 && p.stride_w == 1 && p.pad_top == 0 && p.pad_left == 0 &&
                   in.stride_w == IC && IW == OW;
-  if (sq && pw && (IC == 4 || IC == 8)) {  // (G = 3, 4 spill registers and lose to the 2x2 blocks)
+  if (sq && pw && (IC == 4 || IC == 8 || (IC == 16 && full))) {
     if (IC == 4) full ? pw_small<1, true>(p, in, w, out, r) : pw_small<1, false>(p, in, w, out, r);
-    else full ? pw_small<2, true>(p, in, w, out, r) : pw_small<2, false>(p, in, w, out, r);
+    else if (IC == 8) full ? pw_small<2, true>(p, in, w, out, r) : pw_small<2, false>(p, in, w, out, r);
+    else pw_small<4, true>(p, in, w, out, r);
     *st = KernelStatus::Ok;
     return true;
   }

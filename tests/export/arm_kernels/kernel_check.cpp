@@ -136,7 +136,7 @@ int main() {
       const int32_t IH = wide ? rint_in(1, 8) : rint_in(1, 16), IW = wide ? rint_in(17, 40) : rint_in(1, 16);
       p.pad_top = rint_in(0, p.filter_h - 1);
       p.pad_left = rint_in(0, p.filter_w - 1);
-      // narrow pointwise convolutions (4 or 8 input channels: the per-channel 1x1 path)
+      // narrow pointwise convolutions (4, 8 or 16 input channels: the per-channel 1x1 path)
       pointwise = kind == 0 && rnd() % 6 == 0;
       if (pointwise) {
         p.filter_h = p.filter_w = p.stride_h = p.stride_w = p.dilation_h = p.dilation_w = 1;
@@ -147,7 +147,7 @@ int main() {
       if (OH < 1 || OW < 1) continue;
       if (kind == 0) {
         // 1..3 input channels often (first layers: the few-channel path)
-        const int32_t IC = pointwise ? 4 * rint_in(1, 2) : rnd() % 3 == 0 ? rint_in(1, 3) : rint_in(1, 40);
+        const int32_t IC = pointwise ? 4 << rint_in(0, 2) : rnd() % 3 == 0 ? rint_in(1, 3) : rint_in(1, 40);
         const int32_t OC = rint_in(1, 24);
         is = Shape4{1, IH, IW, IC};
         ws = Shape4{OC, p.filter_h, p.filter_w, IC};
