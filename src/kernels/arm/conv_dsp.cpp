@@ -373,9 +373,10 @@ bool std_requant_ok(const ConvParams& p, const OutRange& r) {
   return p.output_offset >= -128 && p.output_offset <= 127;
 }
 
-template <bool Full>
+// Doubled: acc is already 2x the accumulator (the fused depthwise runs double weights and biases).
+template <bool Full, bool Doubled = false>
 TINYOPS_INLINE int8_t out_std(int32_t acc, int32_t m, int32_t c1o, int32_t rs, const OutQ& o) {
-  int32_t h = smmulr(static_cast<int32_t>(static_cast<uint32_t>(acc) << 1), m);
+  int32_t h = smmulr(Doubled ? acc : static_cast<int32_t>(static_cast<uint32_t>(acc) << 1), m);
   h += h >> 31;
   int32_t v = (h + c1o) >> rs;
   if (Full) return static_cast<int8_t>(__ssat(v, 8));
@@ -999,15 +1000,15 @@ __attribute__((noinline)) void dw4_3x3_run(const int8_t* x, int32_t sw, int32_t 
 
 // dw4_3x3_run with the requantization fused (Std form, SSAT to int8, output channel stride 1): pixel i's
 // 4 channels go to o[i * ow .. i * ow + 3]; no accumulator array. Per pixel 9 taps x 8, then per
-// channel LDRD (m, c1o), LDR rs, LSL, SMMULR, ADD (asr 31), ADD, ASR, SSAT; 4 STRB.
-// ww: the group's widened weights, followed by its DwRq (DwGroup layout, 2 * kMaxTaps words).
+// channel LDRD (m, c1o), LDR rs, SMMULR, ADD (asr 31), ADD, ASR, SSAT; 4 STRB. ww: the group's widened
+// weights DOUBLED (SADD16) and followed by its DwRq with doubled biases (DwGroup layout, 2 * kMaxTaps
+// words), so the sums are 2 * acc, SMMULR's operand without an LSL.
 template <int S, bool Rep>
 __attribute__((noinline)) void dw4_3x3_rq(const int8_t* x, int32_t sw, int32_t sh, const word_t* ww,
                                           uint32_t off2, int8_t* o, int32_t ow, int32_t n) {
   int32_t a0, a1, a2, a3;
   uint32_t v, xo, we, wo;
   DwRq* st = dw_rq(ww);
-  st->o = o;
   st->count = n;
   st->ow = ow;
 #define TINYOPS_DW_ASM_TAP(addr, woff)              \
@@ -1031,7 +1032,6 @@ __attribute__((noinline)) void dw4_3x3_rq(const int8_t* x, int32_t sw, int32_t s
 #define TINYOPS_DW_RQ(a, mc, rs)                    \
   "ldrd   %[we], %[wo], [%[ww], #512+" mc "]\n\t"  \
   "ldr    %[v], [%[ww], #512+" rs "]\n\t"          \
-  "lsl    " a ", " a ", #1\n\t"                    \
   "smmulr " a ", " a ", %[we]\n\t"                 \
   "add    " a ", " a ", " a ", asr #31\n\t"         \
   "add    " a ", " a ", %[wo]\n\t"                 \
@@ -1059,20 +1059,18 @@ __attribute__((noinline)) void dw4_3x3_rq(const int8_t* x, int32_t sw, int32_t s
       TINYOPS_DW_RQ("%[a1]", "24", "52")                                                           \
       TINYOPS_DW_RQ("%[a2]", "32", "56")                                                           \
       TINYOPS_DW_RQ("%[a3]", "40", "60")                                                           \
-      "ldr    %[v], [%[ww], #576]\n\t"                                                             \
-      "strb   %[a0], [%[v]]\n\t"                                                                   \
-      "strb   %[a1], [%[v], #1]\n\t"                                                               \
-      "strb   %[a2], [%[v], #2]\n\t"                                                               \
-      "strb   %[a3], [%[v], #3]\n\t"                                                               \
+      "strb   %[a0], [%[o]]\n\t"                                                                   \
+      "strb   %[a1], [%[o], #1]\n\t"                                                               \
+      "strb   %[a2], [%[o], #2]\n\t"                                                               \
+      "strb   %[a3], [%[o], #3]\n\t"                                                               \
       "ldr    %[xo], [%[ww], #584]\n\t"                                                            \
-      "add    %[v], %[v], %[xo]\n\t"                                                               \
-      "str    %[v], [%[ww], #576]\n\t"                                                             \
+      "add    %[o], %[o], %[xo]\n\t"                                                               \
       "ldr    %[v], [%[ww], #580]\n\t"                                                             \
       "subs   %[v], %[v], #1\n\t"                                                                  \
       "str    %[v], [%[ww], #580]\n\t"                                                             \
       "bne    1b\n\t"                                                                              \
       : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [v] "=&r"(v), [xo] "=&r"(xo), \
-        [we] "=&r"(we), [wo] "=&r"(wo), [x] "+r"(x)                                                  \
+        [we] "=&r"(we), [wo] "=&r"(wo), [x] "+r"(x), [o] "+r"(o)                                     \
       : [sw] "r"(sw), [sh] "r"(sh), [ww] "r"(ww), [off2] "r"(off2), [sl] "i"(S - 1)                  \
       : "cc", "memory")
   if (Rep) {
@@ -1319,14 +1317,16 @@ __attribute__((noinline)) void dw_rows(const ConvParams& p, const View4<const in
   for (; c + 4 <= r.c_end; c += 4) {
     for (int32_t t = 0; t < KH * KW; ++t) {
       const uint32_t v = load_u32(w.at(0, t / KW, t % KW, c));
-      g.ww[2 * t] = static_cast<uint32_t>(sxtb16(v));
-      g.ww[2 * t + 1] = static_cast<uint32_t>(sxtb16_ror8(v));
+      const int32_t e = sxtb16(v), od = sxtb16_ror8(v);
+      // fused runs: weights (and biases) doubled, so the products are 2 * acc and SMMULR needs no LSL
+      g.ww[2 * t] = static_cast<uint32_t>(fused ? __sadd16(e, e) : e);
+      g.ww[2 * t + 1] = static_cast<uint32_t>(fused ? __sadd16(od, od) : od);
     }
     for (int k = 0; k < 4; ++k) {
       g.bias[k] = p.bias ? p.bias[c + k] : 0;
       g.q[k] = make_rq(p.multiplier[c + k], p.shift[c + k]);
       g.c1o[k] = g.q[k].c1 + static_cast<int32_t>(static_cast<uint32_t>(p.output_offset) << g.q[k].rs);
-      g.rq.bias[k] = g.bias[k];
+      g.rq.bias[k] = fused ? 2 * g.bias[k] : g.bias[k];
       g.rq.mc[2 * k] = g.q[k].m;
       g.rq.mc[2 * k + 1] = g.c1o[k];
       g.rq.rs[k] = g.q[k].rs;
@@ -1418,11 +1418,11 @@ __attribute__((noinline)) void dw_rows(const ConvParams& p, const View4<const in
             const int32_t ix0 = ox * p.stride_w - p.pad_left;
             int32_t kx0, kx1;
             valid_taps(ix0, 1, KW, IW, &kx0, &kx1);
-            int32_t a4[4] = {g.bias[0], g.bias[1], g.bias[2], g.bias[3]};
+            int32_t a4[4] = {g.rq.bias[0], g.rq.bias[1], g.rq.bias[2], g.rq.bias[3]};
             if (ky1 > ky0 && kx1 > kx0)
               dw4_taps<Rep>(in.at(n, iy0, ix0, c / M), sw, sh, g.ww, KW, ky0, ky1, kx0, kx1, off2, a4);
             int8_t* o = orow + ox * ow;
-            for (int k = 0; k < 4; ++k) o[k] = out_std<true>(a4[k], g.q[k].m, g.c1o[k], g.q[k].rs, oq);
+            for (int k = 0; k < 4; ++k) o[k] = out_std<true, true>(a4[k], g.q[k].m, g.c1o[k], g.q[k].rs, oq);
             ++ox;
           }
           continue;
