@@ -354,11 +354,14 @@ struct ChanParams {
   int32_t sq;   // 1: the Std form is exact for this channel (shift in [-22, -1], its own bound holds)
 };
 
-// K = taps of the dot product (the per-channel accumulator bound, as fast_requant_ok).
+// K = taps of the dot product (the per-channel accumulator bound, as fast_requant_ok); Std: the whole
+// call takes the Std form (sq unused).
+template <bool Std>
 TINYOPS_INLINE void set_chan(ChanParams* cp, const ConvParams& p, int32_t c, int32_t K) {
   cp->bias = p.bias ? p.bias[c] : 0;
   cp->q = make_rq(p.multiplier[c], p.shift[c]);
   cp->c1o = cp->q.c1 + static_cast<int32_t>(static_cast<uint32_t>(p.output_offset) << cp->q.rs);
+  if (Std) return;
   const int64_t b = cp->bias < 0 ? -static_cast<int64_t>(cp->bias) : cp->bias;
   const int64_t off = p.input_offset < 0 ? -p.input_offset : p.input_offset;
   cp->sq = p.shift[c] <= -1 && p.shift[c] >= -22 && p.output_offset >= -128 && p.output_offset <= 127 &&
@@ -528,7 +531,7 @@ __attribute__((noinline)) void conv_rows(ConvCtx c, const View4<const int8_t>& i
   for (int32_t c0 = r.c_begin; c0 < r.c_end; c0 += kChanChunk) {
     c.nch = min_i32(kChanChunk, r.c_end - c0);
     c.w = wv.at(c0, 0, 0, 0);
-    for (int32_t j = 0; j < c.nch; ++j) set_chan(&cp[j], p, c0 + j, c.K);
+    for (int32_t j = 0; j < c.nch; ++j) set_chan<Std>(&cp[j], p, c0 + j, c.K);
     if (pointwise) {
       // 1x1, stride 1, no padding, pixels dense: widen each pixel's channels straight from the input.
       const uint32_t off2 = pair16(p.input_offset);
@@ -680,7 +683,7 @@ __attribute__((noinline)) void conv_small(ConvCtx c, bool dw, const View4<const 
   for (int32_t c0 = r.c_begin; c0 < r.c_end; c0 += kSmallChunk) {
     c.nch = min_i32(kSmallChunk, r.c_end - c0);
     for (int32_t j = 0; j < c.nch; ++j) {
-      set_chan(&cp[j], p, c0 + j, K4);
+      set_chan<Std>(&cp[j], p, c0 + j, K4);
       int8_t* d = wpad + j * K4;
       for (int32_t t = 0; t < KH * KW; ++t)
         for (int32_t i = 0; i < IC; ++i)
