@@ -173,7 +173,7 @@ Result<Plan> plan_internal(PlanContext& ctx) {
     errors.push_back(fmt::format("memory '{}' ({}) overflows by {} bytes: weights need {} bytes, {} are available ({} "
                                  "bytes minus {} for code and {} for the per-channel tables)",
                                  flash->name, memory_kind_name(flash->kind), weights - ctx.flash_capacity, weights,
-                                 std::max<int64_t>(ctx.flash_capacity, 0), flash->size, kFlashCodeReserveBytes,
+                                 std::max<int64_t>(ctx.flash_capacity, 0), flash->size, flash_code_reserve_bytes(b),
                                  ctx.tables_bytes));
   if (!errors.empty()) {
     std::string msg = fmt::format("internal strategy does not fit board '{}': ", b.name);
@@ -238,12 +238,16 @@ Status init_context(PlanContext& ctx) {
     ctx.models.push_back(make_op_model(ctx.g, p, ctx.cp));
   }
   if (const Memory* flash = board.internal_flash())
-    ctx.flash_capacity = static_cast<int64_t>(flash->size) - kFlashCodeReserveBytes - ctx.tables_bytes;
+    ctx.flash_capacity = static_cast<int64_t>(flash->size) - flash_code_reserve_bytes(board) - ctx.tables_bytes;
   if (ctx.g.ops.empty()) return Error{"the graph has no ops to plan"};
   return ok_status();
 }
 
 }  // namespace
+
+int64_t flash_code_reserve_bytes(const Board& board) {
+  return board.cpu.core == CpuCore::CortexM55 ? kFlashCodeReserveBytesM55 : kFlashCodeReserveBytes;
+}
 
 Result<Plan> make_direct_plan(const Graph& g, const Board& board, const std::string& activation_memory,
                               const std::string& weight_memory, const std::string& label) {

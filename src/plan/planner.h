@@ -30,9 +30,11 @@ std::optional<Strategy> strategy_from_name(std::string_view s);
 inline constexpr int64_t kSramReserveBytes = 8 * 1024;
 // Internal flash kept back for code (runtime + kernels), on top of the prepared per-channel tables
 // (multipliers, shifts, biases, LUTs), which the firmware stores as const arrays in the internal flash.
-// The exported firmware's .text is ~81 KB with the Cortex-M7 DSP paths (docs/export.md); the M55
-// build adds the Helium paths: 128 KB leaves room for both and for the application.
+// Measured firmware .text (docs/export.md): Cortex-M4/M7 with the DSP paths under 100 KB; Cortex-M55
+// with the Helium paths and the DSP paths as their fallback about 150 KB.
 inline constexpr int64_t kFlashCodeReserveBytes = 128 * 1024;
+inline constexpr int64_t kFlashCodeReserveBytesM55 = 192 * 1024;
+int64_t flash_code_reserve_bytes(const Board& board);  // by the board's core
 
 struct PlanOptions {
   Strategy strategy = Strategy::TinyOps;
