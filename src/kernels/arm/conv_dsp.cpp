@@ -722,10 +722,10 @@ __attribute__((noinline)) void conv_small(ConvCtx c, bool dw, const View4<const 
 
 void conv_small_any(bool fast, bool full, bool sq, const ConvCtx& c, bool dw, const View4<const int8_t>& in,
                     const View4<const int8_t>& wv, const View4<int8_t>& out, const OutRange& r) {
-  if (fast && sq && full) conv_small<true, true, true>(c, dw, in, wv, out, r);
-  else if (fast && sq) conv_small<true, false, true>(c, dw, in, wv, out, r);
-  else if (fast) conv_small<true, false, false>(c, dw, in, wv, out, r);
-  else conv_small<false, false, false>(c, dw, in, wv, out, r);
+  (void)fast;  // callers only come here with the fast bound (the general form is rare: no instantiation)
+  if (sq && full) conv_small<true, true, true>(c, dw, in, wv, out, r);
+  else if (sq) conv_small<true, false, true>(c, dw, in, wv, out, r);
+  else conv_small<true, false, false>(c, dw, in, wv, out, r);
 }
 
 // Checks as kern::conv2d_s8; false = let the portable kernel run (it reports any error).
@@ -760,7 +760,7 @@ bool conv2d(const ConvParams& p, const KernelIO& io, OutRange r, void* scratch, 
                   nullptr};
   const bool fast = fast_requant_ok(p, r, c.K);
   const bool full = p.act_min <= -128 && p.act_max >= 127;
-  if ((IC & 3) != 0 && c.K <= kSmallK && p.input_offset >= -127 && p.input_offset <= 128) {
+  if (fast && (IC & 3) != 0 && c.K <= kSmallK && p.input_offset >= -127 && p.input_offset <= 128) {
     conv_small_any(fast, full, std_requant_ok(p, r), c, false, in, w, out, r);
     *st = KernelStatus::Ok;
     return true;
@@ -1530,7 +1530,7 @@ bool depthwise(const ConvParams& p, const KernelIO& io, OutRange r, KernelStatus
   const View4<int8_t> out = ov.as<int8_t>();
   const bool fast = fast_requant_ok(p, r, KH * KW);
   const bool full = p.act_min <= -128 && p.act_max >= 127;
-  if (one_in) {
+  if (one_in && fast) {
     const ConvCtx c{&p, nullptr, 0, 0, 0, out.stride_c, OutQ{p.output_offset, p.act_min, p.act_max}, nullptr};
     conv_small_any(fast, full, std_requant_ok(p, r), c, true, in, w, out, r);
   } else if (M == 1) {
@@ -1538,9 +1538,10 @@ bool depthwise(const ConvParams& p, const KernelIO& io, OutRange r, KernelStatus
     else if (fast) dw_rows<true, false, false>(p, in, w, out, r);
     else dw_rows<false, false, false>(p, in, w, out, r);
   } else {
-    if (fast && full) dw_rows<true, true, true>(p, in, w, out, r);
-    else if (fast) dw_rows<true, false, true>(p, in, w, out, r);
-    else dw_rows<false, false, true>(p, in, w, out, r);
+    // depth multiplier 4k (one_in with other multipliers and no fast bound: the portable kernel)
+    if (M % 4 != 0 || r.c_begin % 4 != 0 || !fast) return false;
+    if (full) dw_rows<true, true, true>(p, in, w, out, r);
+    else dw_rows<true, false, true>(p, in, w, out, r);
   }
   *st = KernelStatus::Ok;
   return true;
