@@ -176,6 +176,10 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--jobs") && i + 1 < argc) jobs = std::atoi(argv[++i]);
     else if (!std::strcmp(argv[i], "--accuracy") && i + 1 < argc) accuracy = argv[++i];
     else if (!std::strcmp(argv[i], "--quick")) quick = true;
+    else if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h"))
+      return std::printf("usage: bench_explore [--jobs N] [--json FILE] [--accuracy FILE] [--quick]\n"
+                         "  design-space study: families x width x resolution on the F746 and F469, the\n"
+                         "  internal-only vs external-memory comparison of the paper, Pareto fronts\n"), 0;
     else return std::fprintf(stderr, "usage: bench_explore [--jobs N] [--json FILE] [--accuracy FILE] [--quick]\n"), 2;
   }
   const std::vector<std::string> boards = {"stm32f746g-disco", "stm32f469i-disco"};

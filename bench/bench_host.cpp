@@ -53,7 +53,15 @@ int main(int argc, char** argv) {
   bool per_op = false;
   std::string only;  // --model SUBSTRING: benchmark only matching models
   for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--ops") == 0)
+    if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
+      std::printf(
+          "usage: bench_host [--ops] [--model SUBSTRING] [JSON_FILE]\n"
+          "  host invoke time of every shared model vs the TFLM figures in ../shared/refs/index.json\n"
+          "  --ops     also print the time per op kind\n"
+          "  --model   benchmark only models whose path contains SUBSTRING\n"
+          "  JSON_FILE where to write the results (default bench_host.json)\n");
+      return 0;
+    } else if (std::strcmp(argv[i], "--ops") == 0)
       per_op = true;
     else if (std::strcmp(argv[i], "--model") == 0 && i + 1 < argc)
       only = argv[++i];

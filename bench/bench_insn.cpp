@@ -196,7 +196,20 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-    if (a == "--models") {
+    if (a == "--help" || a == "-h") {
+      std::cout << "usage: bench_insn [--models k1,k2] [--all-cases] [--strategy S] [--m55] [--json FILE]\n"
+                   "                  [--cost-out FILE] [--work DIR] [--plugin PATH]\n"
+                   "  executed instructions of the exported firmware under QEMU (mps2-an500 = Cortex-M7,\n"
+                   "  --m55: mps3-an547 = Cortex-M55) per inference, per MAC and per kernel class\n"
+                   "  models: person_detect vww resnet kws mcunet mobilenet_v2 (default: all)\n"
+                   "  --all-cases  run every reference input of each model (output bytes checked)\n"
+                   "  --strategy   planner strategy of the firmware (default tinyops)\n"
+                   "  --json FILE  results (default bench_insn.json)\n"
+                   "  --cost-out   write the per-class instruction fit (data/cost/tinyops-measured.json format)\n"
+                   "  --work DIR   build directory for the firmware images\n"
+                   "  --plugin     instruction-counting QEMU plugin (default: the one built with the project)\n";
+      return 0;
+    } else if (a == "--models") {
       std::stringstream ss(next());
       for (std::string k; std::getline(ss, k, ',');) keys.push_back(k);
     } else if (a == "--all-cases") all_cases = true;
@@ -268,6 +281,10 @@ int main(int argc, char** argv) {
     PlanOptions po;
     po.strategy = *strat;
     po.model = key;
+    if (Status s = use_kernel_profile(po, board.value()); !s.ok()) {
+      std::cout << s.error().message << "\n";
+      return 1;
+    }
     auto plan = make_plan(graph, board.value(), po);
     if (!plan.ok()) {
       std::cout << fmt::format("{:<14} does not plan: {}\n", key, plan.error().message);

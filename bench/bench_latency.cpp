@@ -199,9 +199,10 @@ Result<Board> f767(bool dcache) {
   return b;
 }
 
-Result<Plan> plan_for(const Graph& g, const Board& b, const std::string& strategy, const std::string& name,
-                      std::string* used) {
+Result<Plan> plan_for(const Graph& g, const Board& b, const CostModel& cost, const std::string& strategy,
+                      const std::string& name, std::string* used) {
   PlanOptions o;
+  o.call_cycles = planner_call_cycles(cost);
   o.strategy = *strategy_from_name(strategy);
   o.model = name;
   auto p = make_plan(g, b, o);
@@ -223,7 +224,7 @@ Result<SimResult> run_row(const Graph& g, const Board& b, const std::string& str
   auto m = load_cost_model(b, profile);
   if (!m.ok()) return m.error();
   if (cpi > 0) m->core.cycles_per_instruction = cpi;
-  auto p = plan_for(g, b, strategy, name, used);
+  auto p = plan_for(g, b, m.value(), strategy, name, used);
   if (!p.ok()) return p.error();
   SimOptions so;
   so.timeline = false;
@@ -304,6 +305,9 @@ int fit_measured(const std::vector<std::string>& dirs, const std::string& write)
     PlanOptions o;
     o.strategy = *strategy_from_name(e.value("strategy", "tinyops"));
     o.model = e.value("model", "");
+    // As `tinyops export` plans (our kernels' profile), so the steps match the export's.
+    if (Status s = use_kernel_profile(o, b.value()); !s.ok())
+      return std::fprintf(stderr, "%s: %s\n", d.c_str(), s.error().message.c_str()), 1;
     auto p = make_plan(g.value(), b.value(), o);
     if (!p.ok()) return std::fprintf(stderr, "%s: %s\n", d.c_str(), p.error().message.c_str()), 1;
     if (static_cast<int>(p->steps.size()) != e.value("steps", -1))
@@ -350,10 +354,19 @@ int main(int argc, char** argv) {
   std::vector<std::string> fit_dirs;
   bool fit_mode = false;
   for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--json") && i + 1 < argc) json_path = argv[++i];
+    if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h")) {
+      std::printf(
+          "usage: bench_latency [--json FILE]\n"
+          "       bench_latency --fit-measured EXPORT_DIR... [--write data/cost/tinyops-measured.json]\n"
+          "  validates the latency model against published board measurements (held-out rows) and\n"
+          "  prints the stm32f746g-disco targets; --fit-measured fits the tinyops kernel profile to\n"
+          "  QEMU per-op instruction counts of exported firmware\n");
+      return 0;
+    } else if (!std::strcmp(argv[i], "--json") && i + 1 < argc) json_path = argv[++i];
+    else if (fit_mode && argv[i][0] != '-') fit_dirs.push_back(argv[i]);
     else if (!std::strcmp(argv[i], "--write") && i + 1 < argc) write = argv[++i];
     else if (!std::strcmp(argv[i], "--fit-measured")) fit_mode = true;
-    else if (fit_mode) fit_dirs.push_back(argv[i]);
+    else return std::fprintf(stderr, "bench_latency: unknown argument %s (see --help)\n", argv[i]), 2;
   }
   if (fit_mode) return fit_measured(fit_dirs, write);
   json out;

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cstring>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -14,6 +15,7 @@
 #include "model/tflite_reader.h"
 #include "plan/plan_json.h"
 #include "plan/planner.h"
+#include "sim/cost_model.h"
 
 using namespace tinyops;
 namespace fs = std::filesystem;
@@ -47,6 +49,12 @@ int64_t used_of(const Plan& p, const std::string& memory) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 1 && (!std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h"))) {
+    std::cout << "usage: bench_plan [JSON_FILE]\n"
+                 "  for each shared model and board: does the internal strategy fit, peak SRAM per strategy,\n"
+                 "  DMA bytes of the tinyops plan, estimated latency per strategy and planning time\n";
+    return 0;
+  }
   const fs::path shared = TINYOPS_SHARED_DIR;
   if (!fs::exists(shared / "refs" / "index.json")) {
     std::cout << "bench_plan: shared data not found at " << shared << ", nothing to measure\n";
@@ -79,10 +87,16 @@ int main(int argc, char** argv) {
       }
       nlohmann::json row{{"model", model}, {"board", bn}};
       const std::string sram = b->sram()->name;
+      // Partitions chosen with our kernels' costs, as `tinyops plan` and `export` do.
+      PlanOptions costed;
+      if (Status st = use_kernel_profile(costed, b.value()); !st.ok()) {
+        std::cout << st.error().message << "\n";
+        return 1;
+      }
       Timed t[3];
       const Strategy strategies[3] = {Strategy::Internal, Strategy::External, Strategy::TinyOps};
       for (int s = 0; s < 3; ++s) {
-        PlanOptions o;
+        PlanOptions o = costed;
         o.strategy = strategies[s];
         o.model = model;
         t[s] = plan_timed(g.value(), b.value(), o, 3);

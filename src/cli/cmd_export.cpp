@@ -8,6 +8,7 @@
 #include "export/export.h"
 #include "model/tflite_reader.h"
 #include "plan/planner.h"
+#include "sim/cost_model.h"
 
 namespace tinyops::cli {
 
@@ -37,6 +38,8 @@ void add_export_command(CLI::App& app) {
     po.strategy = *strategy;
     po.sram_budget = o->sram_budget;
     po.model = o->model;
+    // The firmware runs our kernels: their measured costs decide the partitioning.
+    if (Status s = use_kernel_profile(po, board.value()); !s.ok()) std::exit(report_error(s.error().message));
     auto plan = make_plan(graph, board.value(), po);
     if (!plan.ok()) std::exit(report_error(plan.error().message));
 

@@ -4,6 +4,7 @@
 #include "cli/run_support.h"
 #include "plan/planner.h"
 #include "runtime/executor.h"
+#include "sim/cost_model.h"
 
 namespace tinyops::cli {
 
@@ -16,6 +17,7 @@ Result<TensorBytes> run_planned(const Graph& g, const std::string& board, const 
   PlanOptions opts;
   opts.strategy = *s;
   opts.sram_budget = sram_budget;
+  if (Status st = use_kernel_profile(opts, b.value()); !st.ok()) return st.error();
   auto plan = make_plan(g, b.value(), opts);
   if (!plan.ok()) return plan.error();
   return run_plan(g, b.value(), plan.value(), inputs);

@@ -51,6 +51,7 @@ void add_simulate_command(CLI::App& app) {
     opts.strategy = *strategy;
     opts.sram_budget = o->sram_budget;
     opts.model = g->name;
+    opts.call_cycles = planner_call_cycles(model.value());
     auto plan = make_plan(g->graph, board.value(), opts);
     if (!plan.ok()) std::exit(report_error(plan.error().message));
     SimOptions so;

@@ -40,6 +40,7 @@ StrategyEval eval_strategy(const Graph& g, const std::string& name, const CostMo
   PlanOptions po;
   po.strategy = s;
   po.model = name;
+  po.call_cycles = planner_call_cycles(cost);
   auto plan = make_plan(g, cost.board, po);
   if (!plan.ok()) {
     e.reason = plan.error().message;

@@ -93,7 +93,8 @@ int64_t OpModel::weight_slice_bytes(int32_t cc) const {
 
 int64_t OpModel::scratch_for(OutRange r) const { return kernel_scratch_bytes(prep->args, io, r); }
 
-OpModel make_op_model(const Graph& g, const PreparedOp& p, const CostParams& cp) {
+OpModel make_op_model(const Graph& g, const PreparedOp& p, const CostParams& cp,
+                      const std::function<double(const Graph&, const Op&, OutRange)>& call_cycles) {
   OpModel m;
   m.op = p.op_index;
   m.prep = &p;
@@ -152,6 +153,25 @@ OpModel make_op_model(const Graph& g, const PreparedOp& p, const CostParams& cp)
     default: m.compute_cycles = static_cast<double>(m.out_bytes); break;  // data movement: ~1 cycle per byte
   }
   m.scratch_full = m.scratch_for(full_range(m.out_shape));
+  const OutRange full = full_range(m.out_shape);
+  if (call_cycles) {
+    const Graph* graph = &g;
+    const Op* o = &op;
+    auto f = call_cycles;
+    m.call_cycles = [graph, o, f](OutRange r) { return f(*graph, *o, r); };
+  } else {
+    // Built-in: the whole op's estimate in proportion to the range's outputs, plus a fixed call cost.
+    const double whole = m.compute_cycles, per_call = cp.call_cycles;
+    const double outs = static_cast<double>(full.y_end - full.y_begin) * (full.c_end - full.c_begin);
+    m.call_cycles = [whole, per_call, outs](OutRange r) {
+      const double n = static_cast<double>(std::max(0, r.y_end - r.y_begin)) * std::max(0, r.c_end - r.c_begin);
+      return per_call + (outs > 0 ? whole * n / outs : 0);
+    };
+  }
+  m.compute_cycles = m.call_cycles(full);
+  OutRange none = full;
+  none.y_end = none.y_begin;
+  m.empty_call_cycles = m.call_cycles(none);
   return m;
 }
 
@@ -183,6 +203,7 @@ const OpPlanner::RowSplit& OpPlanner::rows(int R) {
   for (int b = 0; b < R; ++b) {
     const int32_t y0 = OpModel::split(H, R, b), y1 = OpModel::split(H, R, b + 1);
     rs.max_out_rows = std::max(rs.max_out_rows, y1 - y0);
+    rs.call_sum += m_.call_cycles(OutRange{y0, y1, 0, m_.out_shape.c});
     if (b == 0) rs.first_out_rows = y1 - y0;
     if (b == R - 1) rs.last_out_rows = y1 - y0;
     if (!aligned(y0 * out_row) || !aligned(int64_t{m_.out_shape.n} * (y1 - y0) * out_row)) rs.out_aligned = false;
@@ -226,6 +247,7 @@ const OpPlanner::ChanSplit& OpPlanner::chans(int C) {
   for (int j = 0; j < C; ++j) {
     const int32_t c0 = OpModel::split(OC, C, j), c1 = OpModel::split(OC, C, j + 1);
     cs.max_cc = std::max(cs.max_cc, c1 - c0);
+    cs.call_sum += m_.call_cycles(OutRange{0, m_.out_shape.h, c0, c1});
     if (j == 0) cs.first_cc = c1 - c0;
     if (j == C - 1) cs.last_cc = c1 - c0;
     if (!aligned(int64_t{c0} * m_.out_elem) || !aligned(int64_t{c1 - c0} * m_.out_elem)) cs.out_aligned = false;
@@ -277,7 +299,7 @@ Candidate OpPlanner::evaluate_direct(const Placement& pl) const {
     c.ext_write += m_.out_bytes;
     stall += static_cast<double>(m_.out_bytes) / cpu_bytes_per_cycle(board_, *pl.output.mem, true);
   }
-  c.cycles = m_.compute_cycles + cp_.call_cycles + stall;
+  c.cycles = m_.compute_cycles + stall;
   return c;
 }
 
@@ -378,7 +400,11 @@ bool OpPlanner::evaluate(const Placement& pl, int R, int C, LoopOrder order, boo
   }
   if (m_.scratch_full > 0) sram += round_up(m_.scratch_full, A);
   c.sram_bytes = sram;
-  const double compute = m_.compute_cycles + static_cast<double>(P) * cp_.call_cycles + nreq * cp_.dma_setup_cycles;
+  // Sum of the R x C calls: exact for costs of the form a + b*rows + c*chans + d*rows*chans (the
+  // profile's per-call, per-input re-gathered per channel part, per-MAC and per-output terms).
+  const double calls = rs.call_sum + cs.call_sum - m_.compute_cycles +
+                       static_cast<double>(R - 1) * (C - 1) * m_.empty_call_cycles;
+  const double compute = calls + nreq * cp_.dma_setup_cycles;
   c.cycles = prologue + std::max(compute, dma_cycles - prologue - epilogue) + epilogue;
   *out = c;
   return true;

@@ -3,6 +3,7 @@
 // Internal to src/plan (strategies use it; nothing downstream does).
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <vector>
 
@@ -79,7 +80,9 @@ struct OpModel {
   int64_t out_bytes = 0;
   uint8_t caps = 0;
   bool batched = false;  // an operand has n > 1: tiles hold whole tensors
-  double compute_cycles = 0;
+  double compute_cycles = 0;  // one call on the whole output
+  double empty_call_cycles = 0;  // one call's fixed cost (a call on no output)
+  std::function<double(OutRange)> call_cycles;  // one call on a range (operands in SRAM)
   int64_t scratch_full = 0;
 
   // Balanced split of [0, n) into k parts: part i = [i*n/k, (i+1)*n/k).
@@ -92,7 +95,9 @@ struct OpModel {
   int64_t scratch_for(OutRange r) const;
 };
 
-OpModel make_op_model(const Graph& g, const PreparedOp& p, const CostParams& cp);
+// `call_cycles` (may be empty: the built-in rate) estimates one kernel call on a range.
+OpModel make_op_model(const Graph& g, const PreparedOp& p, const CostParams& cp,
+                      const std::function<double(const Graph&, const Op&, OutRange)>& call_cycles);
 
 // Evaluates candidates for an op under a placement. Caches per-split geometry.
 class OpPlanner {
@@ -115,6 +120,7 @@ class OpPlanner {
     std::vector<int32_t> fetches;      // per input: number of region changes (fetches)
     std::vector<char> in_aligned;      // per input: every block's full-channel transfer is DMA-aligned
     bool out_aligned = true;           // every block's full-channel writeback is DMA-aligned
+    double call_sum = 0;               // sum of call_cycles over the blocks (all channels)
   };
   struct ChanSplit {
     int C = 1;
@@ -125,6 +131,7 @@ class OpPlanner {
     std::vector<char> in_aligned;  // per input: channel-sliced transfers are DMA-aligned
     bool out_aligned = true;       // channel-sliced writebacks are DMA-aligned
     bool w_aligned = true;         // weight slices are DMA-aligned
+    double call_sum = 0;           // sum of call_cycles over the parts (all rows)
   };
   const RowSplit& rows(int R);
   const ChanSplit& chans(int C);

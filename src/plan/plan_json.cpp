@@ -80,27 +80,27 @@ PlanView view_from(const json& j, const std::string& path) {
 
 }  // namespace
 
-std::vector<MemoryTraffic> plan_traffic(const Plan& plan) {
-  std::vector<MemoryTraffic> t;
+std::vector<PlanMemoryTraffic> plan_traffic(const Plan& plan) {
+  std::vector<PlanMemoryTraffic> t;
   std::map<std::string, size_t> index;
   for (const MemoryUse& m : plan.memories) {
     index[m.name] = t.size();
-    t.push_back(MemoryTraffic{m.name});
+    t.push_back(PlanMemoryTraffic{m.name});
   }
-  auto mem_of = [&](int buffer) -> MemoryTraffic* {
+  auto mem_of = [&](int buffer) -> PlanMemoryTraffic* {
     if (buffer < 0 || buffer >= static_cast<int>(plan.buffers.size())) return nullptr;
     auto it = index.find(plan.buffers[static_cast<size_t>(buffer)].memory);
     return it == index.end() ? nullptr : &t[it->second];
   };
   for (const PlanStep& s : plan.steps) {
     if (s.kind == StepKind::DmaStart) {
-      if (MemoryTraffic* m = mem_of(s.dma.src_buffer)) m->dma_read += s.dma.bytes();
-      if (MemoryTraffic* m = mem_of(s.dma.dst_buffer)) m->dma_write += s.dma.bytes();
+      if (PlanMemoryTraffic* m = mem_of(s.dma.src_buffer)) m->dma_read += s.dma.bytes();
+      if (PlanMemoryTraffic* m = mem_of(s.dma.dst_buffer)) m->dma_write += s.dma.bytes();
     } else if (s.kind == StepKind::Compute) {
       for (const PlanView& v : s.compute.inputs)
-        if (MemoryTraffic* m = mem_of(v.buffer)) m->cpu_read += view_box_bytes(v);
-      if (MemoryTraffic* m = mem_of(s.compute.weights.buffer)) m->cpu_read += view_box_bytes(s.compute.weights);
-      if (MemoryTraffic* m = mem_of(s.compute.output.buffer)) {
+        if (PlanMemoryTraffic* m = mem_of(v.buffer)) m->cpu_read += view_box_bytes(v);
+      if (PlanMemoryTraffic* m = mem_of(s.compute.weights.buffer)) m->cpu_read += view_box_bytes(s.compute.weights);
+      if (PlanMemoryTraffic* m = mem_of(s.compute.output.buffer)) {
         const OutRange& r = s.compute.range;
         m->cpu_write += int64_t{s.compute.output.full.n} * (r.y_end - r.y_begin) * s.compute.output.full.w *
                         (r.c_end - r.c_begin) * elem_size(s.compute.output.type);
@@ -133,7 +133,7 @@ json plan_to_json(const Plan& plan, bool with_steps) {
     dma_total += o.dma_bytes_in + o.dma_bytes_out;
   }
   j["traffic"] = json::array();
-  for (const MemoryTraffic& t : plan_traffic(plan))
+  for (const PlanMemoryTraffic& t : plan_traffic(plan))
     j["traffic"].push_back({{"memory", t.memory},
                             {"dma_read", t.dma_read},
                             {"dma_write", t.dma_write},
@@ -318,7 +318,7 @@ std::string plan_table(const Graph& g, const Plan& plan) {
   s += fmt::format("  {:>4} {:<18} {:>6} {:<14} {:>11} {:>11} {:>11} {:>11}\n", "", "total", "", "", in, out, xr, xw);
   s += "\nbytes moved per memory\n";
   s += fmt::format("  {:<10} {:>12} {:>12} {:>12} {:>12}\n", "memory", "dma read", "dma write", "cpu read", "cpu write");
-  for (const MemoryTraffic& t : plan_traffic(plan))
+  for (const PlanMemoryTraffic& t : plan_traffic(plan))
     s += fmt::format("  {:<10} {:>12} {:>12} {:>12} {:>12}\n", t.memory, t.dma_read, t.dma_write, t.cpu_read,
                      t.cpu_write);
   int64_t transfers = 0;

@@ -23,12 +23,12 @@ namespace tinyops {
 
 // Bytes moved per memory: by DMA (source reads, destination writes) and by the CPU (the boxes of the
 // compute steps' operand views: a lower bound on what the kernels touch).
-struct MemoryTraffic {
+struct PlanMemoryTraffic {
   std::string memory;
   int64_t dma_read = 0, dma_write = 0;
   int64_t cpu_read = 0, cpu_write = 0;
 };
-std::vector<MemoryTraffic> plan_traffic(const Plan& plan);
+std::vector<PlanMemoryTraffic> plan_traffic(const Plan& plan);
 
 nlohmann::json plan_to_json(const Plan& plan, bool with_steps);
 // Reads what plan_to_json wrote (with or without steps). Errors name the field.

@@ -235,7 +235,7 @@ Status init_context(PlanContext& ctx) {
   ctx.cp = cost_params(board);
   for (const PreparedOp& p : ctx.prepared) {
     for (const PreparedTable& t : p.tables()) ctx.tables_bytes += static_cast<int64_t>(t.bytes);
-    ctx.models.push_back(make_op_model(ctx.g, p, ctx.cp));
+    ctx.models.push_back(make_op_model(ctx.g, p, ctx.cp, ctx.options.call_cycles));
   }
   if (const Memory* flash = board.internal_flash())
     ctx.flash_capacity = static_cast<int64_t>(flash->size) - flash_code_reserve_bytes(board) - ctx.tables_bytes;

@@ -10,6 +10,7 @@
 //             budget, with DMA double buffering (fetch k+1 while k computes, write outputs back).
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,10 +37,17 @@ inline constexpr int64_t kFlashCodeReserveBytes = 128 * 1024;
 inline constexpr int64_t kFlashCodeReserveBytesM55 = 192 * 1024;
 int64_t flash_code_reserve_bytes(const Board& board);  // by the board's core
 
+// CPU cycles of one kernel call of `op` computing `range` with every operand in the SRAM (compute
+// only). The tinyops strategy sums it over a candidate's partitions, so the per-call overhead of the
+// kernels that will run (and their re-gathering of inputs per channel part) decides how finely an op
+// is split. sim/cost_model.h's planner_call_cycles() gives the calibrated kernel profile's figure.
+using CallCycles = std::function<double(const Graph& g, const Op& op, OutRange range)>;
+
 struct PlanOptions {
   Strategy strategy = Strategy::TinyOps;
   int64_t sram_budget = 0;  // bytes of the SRAM role memory the plan may use; 0 = default_sram_budget()
   std::string model;        // recorded in Plan::model
+  CallCycles call_cycles;   // empty: a rough built-in rate (MACs per cycle of the core + 200 per call)
 };
 
 // The SRAM role memory's size minus kSramReserveBytes (0 when the board has no SRAM role).

@@ -22,6 +22,7 @@ Result<Comparison> compare_strategies(const Graph& g, const std::string& model_n
     opts.strategy = s;
     opts.sram_budget = sram_budget;
     opts.model = model_name;
+    opts.call_cycles = planner_call_cycles(model);
     const auto t0 = std::chrono::steady_clock::now();
     auto plan = make_plan(g, board, opts);
     row.plan_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

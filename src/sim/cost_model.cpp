@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -501,9 +502,7 @@ namespace {
 StepCost cost_from_uses(const CostModel& model, const Work& work, const std::vector<OperandUse>& uses) {
   StepCost c;
   c.work = work;
-  const KernelClassParams& p = model.params(work.cls);
-  c.instructions = model.profile.per_op + p.per_call + p.per_mac * work.macs + p.per_output * work.outputs +
-                   p.per_input * work.inputs;
+  c.instructions = call_instructions(model, work);
   c.compute_cycles = c.instructions * model.core.cycles_per_instruction;
 
   const double clk = model.clock_hz();
@@ -649,6 +648,26 @@ StepCost op_cost_in_memories(const CostModel& model, const Graph& g, const Op& o
                                  : static_cast<double>(work.in_bytes) / std::max(1, n_act));
   }
   return cost_from_uses(model, work, uses_for(model, work, in_mems, in_bytes, wm, am));
+}
+
+double call_instructions(const CostModel& model, const Work& work) {
+  const KernelClassParams& p = model.params(work.cls);
+  return model.profile.per_op + p.per_call + p.per_mac * work.macs + p.per_output * work.outputs +
+         p.per_input * work.inputs;
+}
+
+CallCycles planner_call_cycles(const CostModel& model) {
+  auto m = std::make_shared<const CostModel>(model);
+  return [m](const Graph& g, const Op& op, OutRange range) {
+    return call_instructions(*m, op_work(g, op, range)) * m->core.cycles_per_instruction;
+  };
+}
+
+Status use_kernel_profile(PlanOptions& options, const Board& board, const std::string& profile) {
+  auto model = load_cost_model(board, profile);
+  if (!model.ok()) return model.error();
+  options.call_cycles = planner_call_cycles(model.value());
+  return ok_status();
 }
 
 }  // namespace tinyops

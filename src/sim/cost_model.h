@@ -18,6 +18,7 @@
 #include "board/board.h"
 #include "model/graph.h"
 #include "plan/plan.h"
+#include "plan/planner.h"
 #include "util/status.h"
 
 namespace tinyops {
@@ -145,6 +146,15 @@ Result<StepCost> compute_step_cost(const CostModel& model, const Graph& g, const
 // Same for an op on its whole output with operands in the given memories (no plan needed).
 StepCost op_cost_in_memories(const CostModel& model, const Graph& g, const Op& op, const std::string& act_memory,
                              const std::string& weight_memory);
+
+// Instructions of one kernel call doing `work`: per_op + per_call + per_mac*MACs + per_output*outputs +
+// per_input*inputs of its class.
+double call_instructions(const CostModel& model, const Work& work);
+// The planner's per-call compute estimate (PlanOptions::call_cycles) from this model: instructions of
+// one kernel call on the range times the core's cycles per instruction, no stalls.
+CallCycles planner_call_cycles(const CostModel& model);
+// Loads `profile` for the board and sets options.call_cycles from it (errors name the profile).
+Status use_kernel_profile(PlanOptions& options, const Board& board, const std::string& profile = kDefaultKernelProfile);
 
 bool is_fast_memory(const Memory& m);  // tcm and sram: the baseline the CPI was measured with
 
