@@ -927,9 +927,11 @@ struct DwRq {
   int8_t* o;        // 576
   int32_t count;    // 580
   int32_t ow;       // 584
-  int32_t pad;
+  int32_t rows;     // 588: rows left (Rows runs)
+  int32_t ncol;     // 592: pixels per row (Rows runs)
+  int32_t skip;     // 596: input step from one row's end to the next row's start (bytes, Rows runs)
 };
-static_assert(sizeof(DwRq) == 80 && sizeof(int8_t*) == 4 && 2 * kMaxTaps * 4 == 512, "asm offsets into DwRq");
+static_assert(sizeof(DwRq) == 88 && sizeof(int8_t*) == 4 && 2 * kMaxTaps * 4 == 512, "asm offsets into DwRq");
 TINYOPS_INLINE DwRq* dw_rq(const word_t* ww) {
   return const_cast<DwRq*>(reinterpret_cast<const DwRq*>(ww + 2 * kMaxTaps));
 }
@@ -1006,14 +1008,22 @@ __attribute__((noinline)) void dw4_3x3_run(const int8_t* x, int32_t sw, int32_t 
 // channel LDRD (m, c1o), LDR rs, SMMULR, ADD (asr 31), ADD, ASR, SSAT; 4 STRB. ww: the group's widened
 // weights DOUBLED (SADD16) and followed by its DwRq with doubled biases (DwGroup layout, 2 * kMaxTaps
 // words), so the sums are 2 * acc, SMMULR's operand without an LSL.
-template <int S, bool Rep>
+// Rows: `rows` rows of n pixels in one call (the padded copy: output rows dense, so o just continues);
+// at a row's end x advances by `skip` bytes.
+template <int S, bool Rep, bool Rows = false>
 __attribute__((noinline)) void dw4_3x3_rq(const int8_t* x, int32_t sw, int32_t sh, const word_t* ww,
-                                          uint32_t off2, int8_t* o, int32_t ow, int32_t n) {
+                                          uint32_t off2, int8_t* o, int32_t ow, int32_t n, int32_t rows = 1,
+                                          int32_t skip = 0) {
   int32_t a0, a1, a2, a3;
   uint32_t v, xo, we, wo;
   DwRq* st = dw_rq(ww);
   st->count = n;
   st->ow = ow;
+  if (Rows) {
+    st->rows = rows;
+    st->ncol = n;
+    st->skip = skip;
+  }
 #define TINYOPS_DW_ASM_TAP(addr, woff)              \
   "ldr    %[v], " addr "\n\t"                      \
   "sxtab16 %[xo], %[off2], %[v], ror #8\n\t"       \
@@ -1040,7 +1050,7 @@ __attribute__((noinline)) void dw4_3x3_rq(const int8_t* x, int32_t sw, int32_t s
   "add    " a ", " a ", %[wo]\n\t"                 \
   "asr    " a ", " a ", %[v]\n\t"                  \
   "ssat   " a ", #8, " a "\n\t"
-#define TINYOPS_DW3RQ_ASM(TAP)                                                                     \
+#define TINYOPS_DW3RQ_ASM(TAP, ROWEND)                                                                   \
   __asm__ volatile(                                                                                \
       "1:\n\t"                                                                                     \
       "ldrd   %[a0], %[a1], [%[ww], #512]\n\t"                                                     \
@@ -1072,15 +1082,29 @@ __attribute__((noinline)) void dw4_3x3_rq(const int8_t* x, int32_t sw, int32_t s
       "subs   %[v], %[v], #1\n\t"                                                                  \
       "str    %[v], [%[ww], #580]\n\t"                                                             \
       "bne    1b\n\t"                                                                              \
+      ROWEND                                                                                       \
       : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [v] "=&r"(v), [xo] "=&r"(xo), \
         [we] "=&r"(we), [wo] "=&r"(wo), [x] "+r"(x), [o] "+r"(o)                                     \
       : [sw] "r"(sw), [sh] "r"(sh), [ww] "r"(ww), [off2] "r"(off2), [sl] "i"(S - 1)                  \
       : "cc", "memory")
+// Rows: next row (x += skip, count = ncol) until rows reaches 0.
+#define TINYOPS_DW_ROWEND              \
+  "ldr    %[v], [%[ww], #596]\n\t"  \
+  "add    %[x], %[x], %[v]\n\t"     \
+  "ldr    %[v], [%[ww], #592]\n\t"  \
+  "str    %[v], [%[ww], #580]\n\t"  \
+  "ldr    %[v], [%[ww], #588]\n\t"  \
+  "subs   %[v], %[v], #1\n\t"       \
+  "str    %[v], [%[ww], #588]\n\t"  \
+  "bne    1b\n\t"
   if (Rep) {
-    TINYOPS_DW3RQ_ASM(TINYOPS_DW_ASM_TAP_REP);
+    TINYOPS_DW3RQ_ASM(TINYOPS_DW_ASM_TAP_REP, "");
+  } else if (Rows) {
+    TINYOPS_DW3RQ_ASM(TINYOPS_DW_ASM_TAP, TINYOPS_DW_ROWEND);
   } else {
-    TINYOPS_DW3RQ_ASM(TINYOPS_DW_ASM_TAP);
+    TINYOPS_DW3RQ_ASM(TINYOPS_DW_ASM_TAP, "");
   }
+#undef TINYOPS_DW_ROWEND
 #undef TINYOPS_DW3RQ_ASM
 #undef TINYOPS_DW_RQ
 #undef TINYOPS_DW_ASM_TAP_REP
@@ -1316,55 +1340,83 @@ __attribute__((noinline)) void dw_rows(const ConvParams& p, const View4<const in
   const int32_t PW = (OW - 1) * p.stride_w + KW;
   const bool padded = OW <= 16 && k3 && PH * PW * 4 <= kPadBytes && out.stride_h == OW * ow && p.input_offset >= -127 &&
                       p.input_offset <= 128;
+  // Padded copy: the padding cells are the same for every group and batch, so pb is filled with the
+  // padding word once and each group copies only the input rows [py_a, py_b), columns [xa, xb).
+  const int32_t yb = r.y_begin * p.stride_h - p.pad_top;
+  const int32_t py_a = min_i32(max_i32(-yb, 0), PH), py_b = max_i32(min_i32(PH, IH - yb), py_a);
+  const int32_t xa = min_i32(p.pad_left, PW), xb = max_i32(min_i32(PW, IW + p.pad_left), xa);
+  if (padded) {
+    const uint32_t padw = static_cast<uint32_t>(static_cast<uint8_t>(-p.input_offset)) * 0x01010101u;
+    uword_t* d = reinterpret_cast<uword_t*>(pb);
+    for (int32_t i = 0; i < PH * PW; ++i) d[i] = padw;
+  }
+  const int8_t* wrow = w.at(0, 0, 0, r.c_begin);
+  const int32_t wsh = w.stride_h, wsw = w.stride_w;
   int32_t c = r.c_begin;
-  for (; c + 4 <= r.c_end; c += 4) {
-    for (int32_t t = 0; t < KH * KW; ++t) {
-      const uint32_t v = load_u32(w.at(0, t / KW, t % KW, c));
-      const int32_t e = sxtb16(v), od = sxtb16_ror8(v);
-      // fused runs: weights (and biases) doubled, so the products are 2 * acc and SMMULR needs no LSL
-      g.ww[2 * t] = static_cast<uint32_t>(fused ? __sadd16(e, e) : e);
-      g.ww[2 * t + 1] = static_cast<uint32_t>(fused ? __sadd16(od, od) : od);
+  for (; c + 4 <= r.c_end; c += 4, wrow += 4) {
+    {
+      word_t* gw = g.ww;
+      const int8_t* wr = wrow;
+      for (int32_t ky = 0; ky < KH; ++ky, wr += wsh) {
+        const int8_t* wp = wr;
+        if (fused) {
+          // fused runs: weights (and biases) doubled, so the products are 2 * acc and SMMULR needs no LSL
+          for (int32_t kx = 0; kx < KW; ++kx, wp += wsw, gw += 2) {
+            const uint32_t v = load_u32(wp);
+            const int32_t e = sxtb16(v), od = sxtb16_ror8(v);
+            gw[0] = static_cast<uint32_t>(__sadd16(e, e));
+            gw[1] = static_cast<uint32_t>(__sadd16(od, od));
+          }
+        } else {
+          for (int32_t kx = 0; kx < KW; ++kx, wp += wsw, gw += 2) {
+            const uint32_t v = load_u32(wp);
+            gw[0] = static_cast<uint32_t>(sxtb16(v));
+            gw[1] = static_cast<uint32_t>(sxtb16_ror8(v));
+          }
+        }
+      }
     }
-    for (int k = 0; k < 4; ++k) {
-      g.bias[k] = p.bias ? p.bias[c + k] : 0;
-      g.q[k] = make_rq(p.multiplier[c + k], p.shift[c + k]);
-      g.c1o[k] = g.q[k].c1 + static_cast<int32_t>(static_cast<uint32_t>(p.output_offset) << g.q[k].rs);
-      g.rq.bias[k] = fused ? 2 * g.bias[k] : g.bias[k];
-      g.rq.mc[2 * k] = g.q[k].m;
-      g.rq.mc[2 * k + 1] = g.c1o[k];
-      g.rq.rs[k] = g.q[k].rs;
+    if (fused) {
+      // Std form (shift in [-22, -1]): rs = -shift, c1o = 2^(rs-1) + offset << rs; the fused runs and the
+      // border pixels read g.rq only.
+      for (int k = 0; k < 4; ++k) {
+        const int32_t rs = -p.shift[c + k];
+        g.rq.bias[k] = p.bias ? 2 * p.bias[c + k] : 0;
+        g.rq.mc[2 * k] = p.multiplier[c + k];
+        g.rq.mc[2 * k + 1] =
+            static_cast<int32_t>((1u << (rs - 1)) + (static_cast<uint32_t>(p.output_offset) << rs));
+        g.rq.rs[k] = rs;
+      }
+    } else {
+      for (int k = 0; k < 4; ++k) {
+        g.bias[k] = p.bias ? p.bias[c + k] : 0;
+        g.q[k] = make_rq(p.multiplier[c + k], p.shift[c + k]);
+        g.c1o[k] = g.q[k].c1 + static_cast<int32_t>(static_cast<uint32_t>(p.output_offset) << g.q[k].rs);
+      }
     }
     if (padded) {
-      // Small feature map: copy the group's 4 channels of the rows the range reads into pb with the
-      // padding as bytes equal to -input_offset (they contribute (x + offset) * w = 0). Every output
-      // pixel is then an interior one, and the pixels of all rows are one run for requantization.
-      const int32_t yb = r.y_begin * p.stride_h - p.pad_top;
-      const uint32_t padw = static_cast<uint32_t>(static_cast<uint8_t>(-p.input_offset)) * 0x01010101u;
+      // Small feature map: the group's 4 channels of the rows the range reads go into pb, whose padding
+      // bytes equal -input_offset (they contribute (x + offset) * w = 0). Every output pixel is then an
+      // interior one, and the pixels of all rows are one run.
       for (int32_t n = 0; n < out.full.n; ++n) {
-        for (int32_t py = 0; py < PH; ++py) {
-          const int32_t iy = yb + py;
-          uword_t* d = reinterpret_cast<uword_t*>(pb + py * PW * 4);
-          if (iy < 0 || iy >= IH) {
-            for (int32_t px = 0; px < PW; ++px) d[px] = padw;
-            continue;
+        if (py_b > py_a && xb > xa) {
+          const int8_t* srow = in.at(n, yb + py_a, xa - p.pad_left, c / M);
+          int8_t* drow = pb + (py_a * PW + xa) * 4;
+          const int32_t L = xb - xa;
+          for (int32_t py = py_a; py < py_b; ++py, srow += sh, drow += PW * 4) {
+            const int8_t* src = srow;
+            uword_t* d = reinterpret_cast<uword_t*>(drow);
+            for (int32_t i = 0; i < L; ++i, src += sw) d[i] = load_x4<Rep>(src);
           }
-          // columns px in [xa, xb) read the input (ix = px - pad_left), the others are padding
-          const int32_t xa = min_i32(p.pad_left, PW), xb = max_i32(min_i32(PW, IW + p.pad_left), xa);
-          const int8_t* src = in.at(n, iy, xa - p.pad_left, c / M);
-          int32_t px = 0;
-          for (; px < xa; ++px) d[px] = padw;
-          for (; px < xb; ++px, src += sw) d[px] = load_x4<Rep>(src);
-          for (; px < PW; ++px) d[px] = padw;
         }
         const int32_t psw = 4, psh = PW * 4, pdx = p.stride_w * 4;
         const int32_t total = (r.y_end - r.y_begin) * OW;
         int8_t* obase = out.at(n, r.y_begin, 0, c);
         if (fused) {
-          for (int32_t oy = 0; oy < r.y_end - r.y_begin; ++oy) {
-            const int8_t* xp = pb + oy * p.stride_h * PW * 4;
-            if (p.stride_w == 1) dw4_3x3_rq<1, false>(xp, psw, psh, g.ww, off2, obase + oy * OW * ow, ow, OW);
-            else dw4_3x3_rq<2, false>(xp, psw, psh, g.ww, off2, obase + oy * OW * ow, ow, OW);
-          }
+          // all rows in one call: at a row's end the input moves on by stride_h rows minus the row's pixels
+          const int32_t rows = r.y_end - r.y_begin, skip = p.stride_h * psh - OW * pdx;
+          if (p.stride_w == 1) dw4_3x3_rq<1, false, true>(pb, psw, psh, g.ww, off2, obase, ow, OW, rows, skip);
+          else dw4_3x3_rq<2, false, true>(pb, psw, psh, g.ww, off2, obase, ow, OW, rows, skip);
           continue;
         }
         for (int32_t q0 = 0; q0 < total; q0 += kRun) {
@@ -1421,11 +1473,12 @@ __attribute__((noinline)) void dw_rows(const ConvParams& p, const View4<const in
             const int32_t ix0 = ox * p.stride_w - p.pad_left;
             int32_t kx0, kx1;
             valid_taps(ix0, 1, KW, IW, &kx0, &kx1);
-            int32_t a4[4] = {g.rq.bias[0], g.rq.bias[1], g.rq.bias[2], g.rq.bias[3]};
+            int32_t a4[4] = {g.rq.bias[0], g.rq.bias[1], g.rq.bias[2], g.rq.bias[3]};  // doubled
             if (ky1 > ky0 && kx1 > kx0)
               dw4_taps<Rep>(in.at(n, iy0, ix0, c / M), sw, sh, g.ww, KW, ky0, ky1, kx0, kx1, off2, a4);
             int8_t* o = orow + ox * ow;
-            for (int k = 0; k < 4; ++k) o[k] = out_std<true, true>(a4[k], g.q[k].m, g.c1o[k], g.q[k].rs, oq);
+            for (int k = 0; k < 4; ++k)
+              o[k] = out_std<true, true>(a4[k], g.rq.mc[2 * k], g.rq.mc[2 * k + 1], g.rq.rs[k], oq);
             ++ox;
           }
           continue;

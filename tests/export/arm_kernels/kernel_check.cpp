@@ -100,8 +100,11 @@ bool add_case(int index) {
 
 int main() {
   int cases = 0, fast = 0;
-  for (int iter = 0; iter < 1300; ++iter) {
-    const int kind = iter % 4;  // 0 conv, 1 depthwise, 2 fully connected, 3 add
+  for (int iter = 0; iter < 1450; ++iter) {
+    // the last 150: small-map 3x3 depthwise with full-range output and Std shifts (the fused runs over
+    // the padded copy: several rows per call, strides 1 and 2, row and channel partitions)
+    const bool small3 = iter >= 1300;
+    const int kind = small3 ? 1 : iter % 4;  // 0 conv, 1 depthwise, 2 fully connected, 3 add
     if (kind == 3) {
       if (!add_case(cases)) return 1;
       ++cases, ++fast;
@@ -132,6 +135,11 @@ int main() {
       if (rnd() % 5 == 0) p.dilation_h = p.dilation_w = 2;
       // wide depthwise maps (more than 16 output columns: the row path rather than the padded copy)
       wide = kind == 1 && rnd() % 3 == 0;
+      if (small3) {
+        wide = false;
+        p.filter_h = p.filter_w = 3;
+        p.dilation_h = p.dilation_w = 1;
+      }
       if (wide && (rnd() & 1)) p.filter_h = p.filter_w = 3;
       const int32_t IH = wide ? rint_in(1, 8) : rint_in(1, 16), IW = wide ? rint_in(17, 40) : rint_in(1, 16);
       p.pad_top = rint_in(0, p.filter_h - 1);
@@ -157,7 +165,7 @@ int main() {
         static const int32_t kMult[] = {1, 1, 1, 1, 2, 4, 8};
         p.depth_multiplier = (wide && (rnd() & 1)) ? 4 * rint_in(1, 2) : kMult[rnd() % 7];
         // one input channel often (any depth multiplier: the few-channel path)
-        const int32_t IC = rnd() % 4 == 0 ? 1 : rint_in(1, p.depth_multiplier > 2 ? 6 : 40);
+        const int32_t IC = rnd() % 4 == 0 && !small3 ? 1 : rint_in(1, p.depth_multiplier > 2 ? 6 : 40);
         is = Shape4{1, IH, IW, IC};
         ws = Shape4{1, p.filter_h, p.filter_w, IC * p.depth_multiplier};
         os = Shape4{1, OH, OW, IC * p.depth_multiplier};
@@ -172,10 +180,10 @@ int main() {
     p.output_offset = rint_in(-128, 127);
     p.act_min = (rnd() & 1) ? -128 : rint_in(-128, 0);
     p.act_max = (rnd() & 1) ? 127 : rint_in(p.act_min, 127);
-    if (wide && (rnd() & 1)) p.act_min = -128, p.act_max = 127;  // full range: the fused 3x3 row runs
-    const bool big = rnd() % 4 == 0;
+    if ((wide && (rnd() & 1)) || small3) p.act_min = -128, p.act_max = 127;  // full range: the fused 3x3 runs
+    const bool big = rnd() % 4 == 0 && !small3;
     // every third case: all shifts in [-22, -1] (the Std requantization form of the DSP paths)
-    const bool std_shifts = !big && (rnd() % 3 == 0 || (wide && (rnd() & 1)));
+    const bool std_shifts = !big && (rnd() % 3 == 0 || (wide && (rnd() & 1)) || small3);
     for (int32_t c = 0; c < os.c; ++c) {
       g_mult[c] = static_cast<int32_t>((1u << 30) + (rnd() & 0x3FFFFFFFu));
       if (rnd() % 16 == 0) g_mult[c] = -g_mult[c];  // negative scales occur (MCUNet)
