@@ -1292,6 +1292,32 @@ void dw4_kxk_run(const int8_t* x, int32_t sw, int32_t sh, int32_t dx, const word
 }
 #undef TINYOPS_DW_ASM_TAP
 
+// d[i] = the word at s + i * sw for i < n (n >= 1; s any alignment, d word-aligned): two words per
+// iteration (2 LDR, ADD, STRD, SUBS, BNE), 3 instructions per word.
+TINYOPS_INLINE void copy_words_strided(uint32_t* d, const int8_t* s, int32_t sw, int32_t n) {
+  uint32_t t0, t1;
+  __asm__ volatile(
+      "tst    %[n], #1\n\t"
+      "beq    2f\n\t"
+      "ldr    %[t0], [%[s]]\n\t"
+      "add    %[s], %[s], %[sw]\n\t"
+      "str    %[t0], [%[d]], #4\n\t"
+      "subs   %[n], %[n], #1\n\t"
+
+      "beq    3f\n\t"
+      "2:\n\t"
+      "ldr    %[t0], [%[s]]\n\t"
+      "ldr    %[t1], [%[s], %[sw]]\n\t"
+      "add    %[s], %[s], %[sw], lsl #1\n\t"
+      "strd   %[t0], %[t1], [%[d]], #8\n\t"
+      "subs   %[n], %[n], #2\n\t"
+      "bne    2b\n\t"
+      "3:\n\t"
+      : [t0] "=&r"(t0), [t1] "=&r"(t1), [d] "+r"(d), [s] "+r"(s), [n] "+r"(n)
+      : [sw] "r"(sw)
+      : "cc", "memory");
+}
+
 struct DwGroup {
   word_t ww[2 * kMaxTaps];
   DwRq rq;  // right after ww: dw4_3x3_rq reads it at ww + 512 bytes
@@ -1354,38 +1380,47 @@ __attribute__((noinline)) void dw_rows(const ConvParams& p, const View4<const in
   const int32_t wsh = w.stride_h, wsw = w.stride_w;
   int32_t c = r.c_begin;
   for (; c + 4 <= r.c_end; c += 4, wrow += 4) {
-    {
+    if (fused) {
+      // fused runs (3x3): weights (and biases) doubled, so the products are 2 * acc and SMMULR needs no LSL
+      const int8_t* wr = wrow;
+      word_t* gw = g.ww;
+      for (int32_t ky = 0; ky < 3; ++ky, wr += wsh, gw += 6) {
+        const uint32_t v0 = load_u32(wr), v1 = load_u32(wr + wsw), v2 = load_u32(wr + 2 * wsw);
+        const int32_t e0 = sxtb16(v0), o0 = sxtb16_ror8(v0), e1 = sxtb16(v1), o1 = sxtb16_ror8(v1);
+        const int32_t e2 = sxtb16(v2), o2 = sxtb16_ror8(v2);
+        gw[0] = static_cast<uint32_t>(__sadd16(e0, e0)), gw[1] = static_cast<uint32_t>(__sadd16(o0, o0));
+        gw[2] = static_cast<uint32_t>(__sadd16(e1, e1)), gw[3] = static_cast<uint32_t>(__sadd16(o1, o1));
+        gw[4] = static_cast<uint32_t>(__sadd16(e2, e2)), gw[5] = static_cast<uint32_t>(__sadd16(o2, o2));
+      }
+    } else {
       word_t* gw = g.ww;
       const int8_t* wr = wrow;
       for (int32_t ky = 0; ky < KH; ++ky, wr += wsh) {
         const int8_t* wp = wr;
-        if (fused) {
-          // fused runs: weights (and biases) doubled, so the products are 2 * acc and SMMULR needs no LSL
-          for (int32_t kx = 0; kx < KW; ++kx, wp += wsw, gw += 2) {
-            const uint32_t v = load_u32(wp);
-            const int32_t e = sxtb16(v), od = sxtb16_ror8(v);
-            gw[0] = static_cast<uint32_t>(__sadd16(e, e));
-            gw[1] = static_cast<uint32_t>(__sadd16(od, od));
-          }
-        } else {
-          for (int32_t kx = 0; kx < KW; ++kx, wp += wsw, gw += 2) {
-            const uint32_t v = load_u32(wp);
-            gw[0] = static_cast<uint32_t>(sxtb16(v));
-            gw[1] = static_cast<uint32_t>(sxtb16_ror8(v));
-          }
+        for (int32_t kx = 0; kx < KW; ++kx, wp += wsw, gw += 2) {
+          const uint32_t v = load_u32(wp);
+          gw[0] = static_cast<uint32_t>(sxtb16(v));
+          gw[1] = static_cast<uint32_t>(sxtb16_ror8(v));
         }
       }
     }
     if (fused) {
       // Std form (shift in [-22, -1]): rs = -shift, c1o = 2^(rs-1) + offset << rs; the fused runs and the
       // border pixels read g.rq only.
+      const int32_t* shp = p.shift + c;
+      const int32_t* mp = p.multiplier + c;
+      const uint32_t uoff = static_cast<uint32_t>(p.output_offset);
       for (int k = 0; k < 4; ++k) {
-        const int32_t rs = -p.shift[c + k];
-        g.rq.bias[k] = p.bias ? 2 * p.bias[c + k] : 0;
-        g.rq.mc[2 * k] = p.multiplier[c + k];
-        g.rq.mc[2 * k + 1] =
-            static_cast<int32_t>((1u << (rs - 1)) + (static_cast<uint32_t>(p.output_offset) << rs));
+        const int32_t rs = -shp[k];
+        g.rq.mc[2 * k] = mp[k];
+        g.rq.mc[2 * k + 1] = static_cast<int32_t>((1u << (rs - 1)) + (uoff << rs));
         g.rq.rs[k] = rs;
+      }
+      if (p.bias) {
+        const int32_t* bp = p.bias + c;
+        for (int k = 0; k < 4; ++k) g.rq.bias[k] = 2 * bp[k];
+      } else {
+        for (int k = 0; k < 4; ++k) g.rq.bias[k] = 0;
       }
     } else {
       for (int k = 0; k < 4; ++k) {
@@ -1404,6 +1439,10 @@ __attribute__((noinline)) void dw_rows(const ConvParams& p, const View4<const in
           int8_t* drow = pb + (py_a * PW + xa) * 4;
           const int32_t L = xb - xa;
           for (int32_t py = py_a; py < py_b; ++py, srow += sh, drow += PW * 4) {
+            if (!Rep) {
+              copy_words_strided(reinterpret_cast<uint32_t*>(drow), srow, sw, L);
+              continue;
+            }
             const int8_t* src = srow;
             uword_t* d = reinterpret_cast<uword_t*>(drow);
             for (int32_t i = 0; i < L; ++i, src += sw) d[i] = load_x4<Rep>(src);
