@@ -107,30 +107,45 @@ TINYOPS_INLINE int8_t out_byte(int32_t acc, const RQ& q, const OutQ& o) {
   return static_cast<int8_t>(v);
 }
 
-// The requantization below equals TFLite's except for the saturating case x = m = INT32_MIN.
-bool multipliers_ok(const ConvParams& p, const OutRange& r) {
-  for (int32_t c = r.c_begin; c < r.c_end; ++c)
-    if (p.multiplier[c] == INT32_MIN) return false;
-  return true;
+// The range's requantization parameters in one pass per call: what the checks below need.
+struct ReqScan {
+  uint32_t maxb;       // max |bias| (0 without biases)
+  int32_t smin, smax;  // extremes of the shifts
+  bool mult_ok;        // no INT32_MIN multiplier
+};
+ReqScan scan_requant(const ConvParams& p, const OutRange& r) {
+  const int32_t n = r.c_end - r.c_begin;
+  const int32_t* sh = p.shift + r.c_begin;
+  const int32_t* mu = p.multiplier + r.c_begin;
+  int32_t smin = INT32_MAX, smax = INT32_MIN, mmin = INT32_MAX;
+  for (int32_t i = 0; i < n; ++i) {
+    const int32_t v = sh[i], m = mu[i];
+    smin = v < smin ? v : smin;
+    smax = v > smax ? v : smax;
+    mmin = m < mmin ? m : mmin;
+  }
+  uint32_t maxb = 0;
+  if (p.bias) {
+    const int32_t* b = p.bias + r.c_begin;
+    for (int32_t i = 0; i < n; ++i) {
+      const uint32_t a = b[i] < 0 ? 0u - static_cast<uint32_t>(b[i]) : static_cast<uint32_t>(b[i]);
+      maxb = a > maxb ? a : maxb;
+    }
+  }
+  return ReqScan{maxb, smin, smax, mmin != INT32_MIN};
 }
+
+// The requantization below equals TFLite's except for the saturating case x = m = INT32_MIN.
+TINYOPS_INLINE bool multipliers_ok(const ReqScan& s) { return s.mult_ok; }
 
 // True when every accumulator of the range, shifted left by its channel's left shift, stays below
 // 2^30 in magnitude (|acc| <= max|bias| + taps * (128 + |input_offset|) * 128) and every right shift
 // is at most 31.
-bool fast_requant_ok(const ConvParams& p, const OutRange& r, int64_t taps) {
-  int64_t maxb = 0;
-  int32_t ls = 0, rs = 0;
-  for (int32_t c = r.c_begin; c < r.c_end; ++c) {
-    if (p.bias) {
-      const int64_t b = p.bias[c] < 0 ? -static_cast<int64_t>(p.bias[c]) : p.bias[c];
-      maxb = b > maxb ? b : maxb;
-    }
-    ls = p.shift[c] > ls ? p.shift[c] : ls;
-    rs = -p.shift[c] > rs ? -p.shift[c] : rs;
-  }
-  if (ls > 30 || rs > 31) return false;
+bool fast_requant_ok(const ReqScan& s, const ConvParams& p, int64_t taps) {
+  if (s.smax > 30 || s.smin < -31) return false;
+  const int32_t ls = s.smax > 0 ? s.smax : 0;
   const int64_t off = p.input_offset < 0 ? -p.input_offset : p.input_offset;
-  const int64_t bound = maxb + taps * (128 + off) * 128;
+  const int64_t bound = static_cast<int64_t>(s.maxb) + taps * (128 + off) * 128;
   return (bound << ls) < (int64_t{1} << 30);
 }
 
@@ -370,10 +385,8 @@ TINYOPS_INLINE void set_chan(ChanParams* cp, const ConvParams& p, int32_t c, int
 
 // Std: the fast form when every shift of the range is in [-22, -1] (no left shift, rs >= 1): then
 // (h + 2^(rs-1) - (h < 0)) >> rs + offset = (h + (h >> 31) + c1o) >> rs with |h| + |c1o| < 2^31.
-bool std_requant_ok(const ConvParams& p, const OutRange& r) {
-  for (int32_t c = r.c_begin; c < r.c_end; ++c)
-    if (p.shift[c] > -1 || p.shift[c] < -22) return false;
-  return p.output_offset >= -128 && p.output_offset <= 127;
+bool std_requant_ok(const ReqScan& s, const ConvParams& p) {
+  return s.smax <= -1 && s.smin >= -22 && p.output_offset >= -128 && p.output_offset <= 127;
 }
 
 // Doubled: acc is already 2x the accumulator (the fused depthwise runs double weights and biases).
@@ -755,18 +768,20 @@ bool conv2d(const ConvParams& p, const KernelIO& io, OutRange r, void* scratch, 
   const View4<const int8_t> in = iv.as<const int8_t>();
   const View4<const int8_t> w = wv.as<const int8_t>();
   const View4<int8_t> out = ov.as<int8_t>();
-  if (w.stride_w != IC || w.stride_h != KW * IC || !multipliers_ok(p, r)) return false;
+  if (w.stride_w != IC || w.stride_h != KW * IC) return false;
+  const ReqScan rqs = scan_requant(p, r);
+  if (!multipliers_ok(rqs)) return false;
   const ConvCtx c{&p, nullptr, w.stride_n, KH * KW * IC, 0, out.stride_c, OutQ{p.output_offset, p.act_min, p.act_max},
                   nullptr};
-  const bool fast = fast_requant_ok(p, r, c.K);
+  const bool fast = fast_requant_ok(rqs, p, c.K);
   const bool full = p.act_min <= -128 && p.act_max >= 127;
   if (fast && (IC & 3) != 0 && c.K <= kSmallK && p.input_offset >= -127 && p.input_offset <= 128) {
-    conv_small_any(fast, full, std_requant_ok(p, r), c, false, in, w, out, r);
+    conv_small_any(fast, full, std_requant_ok(rqs, p), c, false, in, w, out, r);
     *st = KernelStatus::Ok;
     return true;
   }
   // The general requantization is rare (huge biases or left shifts): one instantiation for it.
-  const bool sq = fast && std_requant_ok(p, r);
+  const bool sq = fast && std_requant_ok(rqs, p);
   const bool pw = KH == 1 && KW == 1 && p.stride_h == 1 && p.stride_w == 1 && p.pad_top == 0 && p.pad_left == 0 &&
                   in.stride_w == IC && IW == OW;
   if (sq && pw && (IC == 4 || IC == 8 || (IC == 16 && full))) {
@@ -840,11 +855,12 @@ bool fully_connected(const ConvParams& p, const KernelIO& io, OutRange r, Kernel
   if (range_empty(r)) return false;
   if (!view_has(iv, ElemType::Int8, 0, iv.full.n, r.y_begin, r.y_end, 0, 1, 0, I) || iv.stride_c != 1) return false;
   if (!view_has(wv, ElemType::Int8, r.c_begin, r.c_end, 0, 1, 0, 1, 0, I) || wv.stride_c != 1) return false;
-  if (!multipliers_ok(p, r)) return false;
+  const ReqScan rqs = scan_requant(p, r);
+  if (!multipliers_ok(rqs)) return false;
   const View4<const int8_t> in = iv.as<const int8_t>();
   const View4<const int8_t> w = wv.as<const int8_t>();
   const View4<int8_t> out = ov.as<int8_t>();
-  const bool fast = fast_requant_ok(p, r, I);
+  const bool fast = fast_requant_ok(rqs, p, I);
   const bool full = p.act_min <= -128 && p.act_max >= 127;
   if (fast && full) fc_rows<true, true>(p, in, w, out, r, I);
   else if (fast) fc_rows<true, false>(p, in, w, out, r, I);
@@ -1340,7 +1356,7 @@ TINYOPS_INLINE void dw_requant(const int32_t* acc, int32_t len, const RQ& q, int
 
 template <bool Fast, bool Full, bool Rep>
 __attribute__((noinline)) void dw_rows(const ConvParams& p, const View4<const int8_t>& in, const View4<const int8_t>& w,
-             const View4<int8_t>& out, const OutRange& r) {
+             const View4<int8_t>& out, const OutRange& r, bool sq_call) {
   const int32_t IH = in.full.h, IW = in.full.w, OW = out.full.w, KH = p.filter_h, KW = p.filter_w;
   const uint32_t off2 = pair16(p.input_offset);
   const int32_t sw = in.stride_w, sh = in.stride_h, os = out.stride_c, ow = out.stride_w;
@@ -1348,7 +1364,7 @@ __attribute__((noinline)) void dw_rows(const ConvParams& p, const View4<const in
   const OutQ oq{p.output_offset, p.act_min, p.act_max};
   const bool k3 = KH == 3 && KW == 3;
   const int32_t M = p.depth_multiplier;
-  const bool sq = Fast && std_requant_ok(p, r);
+  const bool sq = Fast && sq_call;  // the Std form (std_requant_ok)
   // 3x3 interior runs with the requantization fused (Std form, full range, channels adjacent in the output)
   const bool fused = Fast && Full && sq && k3 && p.stride_w <= 2 && os == 1;
   // Output columns whose taps all lie inside the input: [ox_a, ox_b).
@@ -1616,24 +1632,26 @@ bool depthwise(const ConvParams& p, const KernelIO& io, OutRange r, KernelStatus
       return false;
   }
   if (!view_has(wv, ElemType::Int8, 0, 1, 0, KH, 0, KW, r.c_begin, r.c_end) || wv.stride_c != 1) return false;
-  if (!multipliers_ok(p, r)) return false;
+  const ReqScan rqs = scan_requant(p, r);
+  if (!multipliers_ok(rqs)) return false;
   const View4<const int8_t> in = iv.as<const int8_t>();
   const View4<const int8_t> w = wv.as<const int8_t>();
   const View4<int8_t> out = ov.as<int8_t>();
-  const bool fast = fast_requant_ok(p, r, KH * KW);
+  const bool fast = fast_requant_ok(rqs, p, KH * KW);
+  const bool sq = fast && std_requant_ok(rqs, p);
   const bool full = p.act_min <= -128 && p.act_max >= 127;
   if (one_in && fast) {
     const ConvCtx c{&p, nullptr, 0, 0, 0, out.stride_c, OutQ{p.output_offset, p.act_min, p.act_max}, nullptr};
-    conv_small_any(fast, full, std_requant_ok(p, r), c, true, in, w, out, r);
+    conv_small_any(fast, full, sq, c, true, in, w, out, r);
   } else if (M == 1) {
-    if (fast && full) dw_rows<true, true, false>(p, in, w, out, r);
-    else if (fast) dw_rows<true, false, false>(p, in, w, out, r);
-    else dw_rows<false, false, false>(p, in, w, out, r);
+    if (fast && full) dw_rows<true, true, false>(p, in, w, out, r, sq);
+    else if (fast) dw_rows<true, false, false>(p, in, w, out, r, sq);
+    else dw_rows<false, false, false>(p, in, w, out, r, sq);
   } else {
     // depth multiplier 4k (one_in with other multipliers and no fast bound: the portable kernel)
     if (M % 4 != 0 || r.c_begin % 4 != 0 || !fast) return false;
-    if (full) dw_rows<true, true, true>(p, in, w, out, r);
-    else dw_rows<true, false, true>(p, in, w, out, r);
+    if (full) dw_rows<true, true, true>(p, in, w, out, r, sq);
+    else dw_rows<true, false, true>(p, in, w, out, r, sq);
   }
   *st = KernelStatus::Ok;
   return true;
