@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Usage: run_fuzz.sh FUZZER CORPUS_DIR SHARED_DIR RUNS
 # Seeds the corpus with the small real models (and single-op cases) when ../shared exists, plus the
-# built-in demo model, then runs the fuzzer for a bounded number of iterations.
+# built-in demo model, replays the inputs that once failed (fuzz/regressions), then runs the fuzzer for
+# a bounded number of iterations with a fixed seed (FUZZ_SEED, default 1) so CI runs are repeatable.
 set -euo pipefail
 fuzzer=$1 corpus=$2 shared=$3 runs=$4
 mkdir -p "$corpus"
@@ -13,4 +14,8 @@ if [ -d "$shared/opcases/models" ]; then
 else
   echo "note: $shared absent: fuzzing from an empty corpus"
 fi
-exec "$fuzzer" -runs="$runs" -max_len=400000 -rss_limit_mb=4096 -timeout=30 "$corpus"
+regressions="$(dirname "$0")/../fuzz/regressions"
+if compgen -G "$regressions/tflite-*" > /dev/null; then
+  "$fuzzer" "$regressions"/tflite-*
+fi
+exec "$fuzzer" -seed="${FUZZ_SEED:-1}" -runs="$runs" -max_len=400000 -rss_limit_mb=4096 -timeout=30 "$corpus"

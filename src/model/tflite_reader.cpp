@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 
@@ -431,7 +432,11 @@ Result<Graph> read_tflite(std::shared_ptr<const std::vector<uint8_t>> bytes) {
     }
     if (const auto* q = ft->quantization()) {
       if (q->scale()) t.quant.scales.assign(q->scale()->begin(), q->scale()->end());
-      if (q->zero_point()) t.quant.zero_points.assign(q->zero_point()->begin(), q->zero_point()->end());
+      if (const auto* zp = q->zero_point()) {
+        // The verifier aligns a vector's length word (4 bytes), not its int64 elements: copy bytes.
+        t.quant.zero_points.resize(zp->size());
+        if (zp->size() > 0) std::memcpy(t.quant.zero_points.data(), zp->Data(), zp->size() * sizeof(int64_t));
+      }
       t.quant.axis = q->quantized_dimension();
       if (t.quant.scales.size() > 1 || t.quant.zero_points.size() > 1) {
         // Some converters write the weights' quantized_dimension on rank-1 biases too.
