@@ -1334,6 +1334,37 @@ TINYOPS_INLINE void copy_words_strided(uint32_t* d, const int8_t* s, int32_t sw,
       : "cc", "memory");
 }
 
+// Border pixels of a fused 3x3 row (taps outside the input): cnt output pixels whose windows start at
+// input (iy0, ix0), column stride S. The 3 x Wn words of their windows (Wn = (cnt - 1) * S + 3) go to buf
+// with the cells outside the input = padw (bytes -input_offset: they contribute 0), then the fused run
+// over buf: every pixel at the asm's cost plus about 3 instructions per copied word, instead of the
+// per-pixel valid-tap loops.
+template <int S, bool Rep>
+__attribute__((noinline)) void dw3_strip(const View4<const int8_t>& in, int32_t n, int32_t iy0, int32_t ix0,
+                                         int32_t ci, int32_t cnt, int32_t input_offset, uint32_t* buf,
+                                         const word_t* ww, uint32_t off2, int8_t* o, int32_t ow) {
+  const uint32_t padw = static_cast<uint32_t>(static_cast<uint8_t>(-input_offset)) * 0x01010101u;
+  const int32_t IH = in.full.h, IW = in.full.w, Wn = (cnt - 1) * S + 3;
+  const int32_t ka = min_i32(max_i32(-ix0, 0), Wn), kb = max_i32(min_i32(Wn, IW - ix0), ka);
+  uint32_t* d = buf;
+  for (int32_t ky = 0; ky < 3; ++ky, d += Wn) {
+    const int32_t iy = iy0 + ky;
+    if (iy < 0 || iy >= IH || kb == ka) {
+      for (int32_t i = 0; i < Wn; ++i) d[i] = padw;
+      continue;
+    }
+    for (int32_t i = 0; i < ka; ++i) d[i] = padw;
+    const int8_t* src = in.at(n, iy, ix0 + ka, ci);
+    if (!Rep) {
+      copy_words_strided(d + ka, src, in.stride_w, kb - ka);
+    } else {
+      for (int32_t i = ka; i < kb; ++i, src += in.stride_w) d[i] = load_x4<true>(src);
+    }
+    for (int32_t i = kb; i < Wn; ++i) d[i] = padw;
+  }
+  dw4_3x3_rq<S, false>(reinterpret_cast<const int8_t*>(buf), 4, Wn * 4, ww, off2, o, ow, cnt);
+}
+
 struct DwGroup {
   word_t ww[2 * kMaxTaps];
   DwRq rq;  // right after ww: dw4_3x3_rq reads it at ww + 512 bytes
@@ -1367,6 +1398,8 @@ __attribute__((noinline)) void dw_rows(const ConvParams& p, const View4<const in
   const bool sq = Fast && sq_call;  // the Std form (std_requant_ok)
   // 3x3 interior runs with the requantization fused (Std form, full range, channels adjacent in the output)
   const bool fused = Fast && Full && sq && k3 && p.stride_w <= 2 && os == 1;
+  // fused rows' border pixels through padded strips (padding byte -input_offset representable)
+  const bool strips = fused && p.input_offset >= -127 && p.input_offset <= 128;
   // Output columns whose taps all lie inside the input: [ox_a, ox_b).
   const int32_t ox_a = min_i32((p.pad_left + p.stride_w - 1) / p.stride_w, OW);
   const int32_t ox_b =
@@ -1516,25 +1549,46 @@ __attribute__((noinline)) void dw_rows(const ConvParams& p, const View4<const in
         // that channel's parameters held in registers.
         const int32_t in_a = rows_full ? ox_a : OW, in_b = rows_full ? ox_b : OW;
         if (fused) {
-          // Interior runs requantized inside the asm; border pixels over their valid taps, one by one.
-          for (int32_t ox = 0; ox < OW;) {
-            if (ox >= in_a && ox < in_b) {
-              const int8_t* xp = in.at(n, iy0, ox * p.stride_w - p.pad_left, c / M);
-              if (p.stride_w == 1) dw4_3x3_rq<1, Rep>(xp, sw, sh, g.ww, off2, orow + ox * ow, ow, in_b - ox);
-              else dw4_3x3_rq<2, Rep>(xp, sw, sh, g.ww, off2, orow + ox * ow, ow, in_b - ox);
-              ox = in_b;
-              continue;
+          if (!strips || rows_full) {
+            // Interior runs requantized inside the asm; border pixels over their valid taps, one by one.
+            for (int32_t ox = 0; ox < OW;) {
+              if (ox >= in_a && ox < in_b) {
+                const int8_t* xp = in.at(n, iy0, ox * p.stride_w - p.pad_left, c / M);
+                if (p.stride_w == 1) dw4_3x3_rq<1, Rep>(xp, sw, sh, g.ww, off2, orow + ox * ow, ow, in_b - ox);
+                else dw4_3x3_rq<2, Rep>(xp, sw, sh, g.ww, off2, orow + ox * ow, ow, in_b - ox);
+                ox = in_b;
+                continue;
+              }
+              const int32_t ix0 = ox * p.stride_w - p.pad_left;
+              int32_t kx0, kx1;
+              valid_taps(ix0, 1, KW, IW, &kx0, &kx1);
+              int32_t a4[4] = {g.rq.bias[0], g.rq.bias[1], g.rq.bias[2], g.rq.bias[3]};  // doubled
+              if (ky1 > ky0 && kx1 > kx0)
+                dw4_taps<Rep>(in.at(n, iy0, ix0, c / M), sw, sh, g.ww, KW, ky0, ky1, kx0, kx1, off2, a4);
+              int8_t* o = orow + ox * ow;
+              for (int k = 0; k < 4; ++k)
+                o[k] = out_std<true, true>(a4[k], g.rq.mc[2 * k], g.rq.mc[2 * k + 1], g.rq.rs[k], oq);
+              ++ox;
             }
-            const int32_t ix0 = ox * p.stride_w - p.pad_left;
-            int32_t kx0, kx1;
-            valid_taps(ix0, 1, KW, IW, &kx0, &kx1);
-            int32_t a4[4] = {g.rq.bias[0], g.rq.bias[1], g.rq.bias[2], g.rq.bias[3]};  // doubled
-            if (ky1 > ky0 && kx1 > kx0)
-              dw4_taps<Rep>(in.at(n, iy0, ix0, c / M), sw, sh, g.ww, KW, ky0, ky1, kx0, kx1, off2, a4);
-            int8_t* o = orow + ox * ow;
-            for (int k = 0; k < 4; ++k)
-              o[k] = out_std<true, true>(a4[k], g.rq.mc[2 * k], g.rq.mc[2 * k + 1], g.rq.rs[k], oq);
-            ++ox;
+            continue;
+          }
+          // Interior runs straight from the input; border pixels (rows with taps outside the input:
+          // the whole row; else columns [0, in_a) and [in_b, OW)) through padded strips (dw3_strip).
+          if (in_b > in_a) {
+            const int8_t* xp = in.at(n, iy0, in_a * p.stride_w - p.pad_left, c / M);
+            if (p.stride_w == 1) dw4_3x3_rq<1, Rep>(xp, sw, sh, g.ww, off2, orow + in_a * ow, ow, in_b - in_a);
+            else dw4_3x3_rq<2, Rep>(xp, sw, sh, g.ww, off2, orow + in_a * ow, ow, in_b - in_a);
+          }
+          uint32_t* buf = reinterpret_cast<uint32_t*>(pb);
+          const int32_t cmax = (kPadBytes / 12 - 3) / p.stride_w + 1;  // pixels per strip: 3 * Wn words fit pb
+          for (int k = 0; k < 2; ++k) {
+            const int32_t xs = k ? in_b : 0, xe = k ? OW : in_a;
+            for (int32_t ox = xs; ox < xe; ox += cmax) {
+              const int32_t cnt = min_i32(cmax, xe - ox), ix0 = ox * p.stride_w - p.pad_left;
+              if (p.stride_w == 1)
+                dw3_strip<1, Rep>(in, n, iy0, ix0, c / M, cnt, p.input_offset, buf, g.ww, off2, orow + ox * ow, ow);
+              else dw3_strip<2, Rep>(in, n, iy0, ix0, c / M, cnt, p.input_offset, buf, g.ww, off2, orow + ox * ow, ow);
+            }
           }
           continue;
         }
