@@ -1382,10 +1382,42 @@ TINYOPS_INLINE void dw_requant(const int32_t* acc, int32_t len, const RQ& q, int
     for (int32_t i = 0; i < len; ++i, o += ow) *o = out_std<Full>(acc[4 * i], m, c1o, rs, oq);
     return;
   }
+  if (Fast) {
+    // the channel's parameters in locals: the byte stores may alias q, which would be reloaded per output
+    const RQ ql = q;
+    const OutQ ol = oq;
+    for (int32_t i = 0; i < len; ++i, o += ow) *o = out_byte<true, Full>(acc[4 * i], ql, ol);
+    return;
+  }
   for (int32_t i = 0; i < len; ++i, o += ow) *o = out_byte<Fast, Full>(acc[4 * i], q, oq);
 }
 
-template <bool Fast, bool Full, bool Rep>
+// Fused 3x3 edge pixels with exactly one window column outside the input (left: ix0 = -1, right:
+// ix0 = IW - 2; IW >= 3) run the fused asm on the 3 columns inside the input with the taps shifted by one
+// column and a zero column: left = (w1, w2, 0) read at ix0 + 1, right = (0, w0, w1) read at ix0 - 1.
+// Both weight sets sit in the group's pb in the DwGroup layout (weights, then DwRq at +512 bytes):
+// left at pb, right at pb + kDwEdgeR; strips use pb from kDwEdgeBytes on.
+constexpr int32_t kDwEdgeR = 96, kDwEdgeBytes = kDwEdgeR + 2 * kMaxTaps * 4 + static_cast<int32_t>(sizeof(DwRq));
+TINYOPS_INLINE void dw3_edge_sets(const DwGroup& g, int8_t* pb) {
+  word_t* lw = reinterpret_cast<word_t*>(pb);
+  word_t* rw = reinterpret_cast<word_t*>(pb + kDwEdgeR);
+  for (int32_t ky = 0; ky < 3; ++ky, lw += 6, rw += 6) {
+    const word_t* w = g.ww + 6 * ky;
+    lw[0] = w[2], lw[1] = w[3], lw[2] = w[4], lw[3] = w[5], lw[4] = 0, lw[5] = 0;
+    rw[0] = 0, rw[1] = 0, rw[2] = w[0], rw[3] = w[1], rw[4] = w[2], rw[5] = w[3];
+  }
+  DwRq* lq = dw_rq(reinterpret_cast<word_t*>(pb));
+  DwRq* rq = dw_rq(reinterpret_cast<word_t*>(pb + kDwEdgeR));
+  for (int k = 0; k < 4; ++k) {
+    lq->bias[k] = rq->bias[k] = g.rq.bias[k];
+    lq->rs[k] = rq->rs[k] = g.rq.rs[k];
+  }
+  for (int k = 0; k < 8; ++k) lq->mc[k] = rq->mc[k] = g.rq.mc[k];
+}
+
+// Fused: the call takes the fused 3x3 runs (dispatched by depthwise(); a separate instantiation keeps
+// the other paths' code and register allocation apart).
+template <bool Fast, bool Full, bool Rep, bool Fused = false>
 __attribute__((noinline)) void dw_rows(const ConvParams& p, const View4<const int8_t>& in, const View4<const int8_t>& w,
              const View4<int8_t>& out, const OutRange& r, bool sq_call) {
   const int32_t IH = in.full.h, IW = in.full.w, OW = out.full.w, KH = p.filter_h, KW = p.filter_w;
@@ -1397,7 +1429,7 @@ __attribute__((noinline)) void dw_rows(const ConvParams& p, const View4<const in
   const int32_t M = p.depth_multiplier;
   const bool sq = Fast && sq_call;  // the Std form (std_requant_ok)
   // 3x3 interior runs with the requantization fused (Std form, full range, channels adjacent in the output)
-  const bool fused = Fast && Full && sq && k3 && p.stride_w <= 2 && os == 1;
+  const bool fused = Fused && Fast && Full && sq && k3 && p.stride_w <= 2 && os == 1;
   // fused rows' border pixels through padded strips (padding byte -input_offset representable)
   const bool strips = fused && p.input_offset >= -127 && p.input_offset <= 128;
   // Output columns whose taps all lie inside the input: [ox_a, ox_b).
@@ -1411,6 +1443,7 @@ __attribute__((noinline)) void dw_rows(const ConvParams& p, const View4<const in
   // rows, padding byte -input_offset representable).
   constexpr int32_t kPadBytes = 18 * 18 * 4;  // up to 16 output columns (+2) x 18 rows
   alignas(4) int8_t pb[kPadBytes];
+  static_assert((kPadBytes - kDwEdgeBytes) / 12 >= 5, "strips after the edge weight sets: at least 2 pixels");
   const int32_t PH = (r.y_end - 1 - r.y_begin) * p.stride_h + KH;
   const int32_t PW = (OW - 1) * p.stride_w + KW;
   const bool padded = OW <= 16 && k3 && PH * PW * 4 <= kPadBytes && out.stride_h == OW * ow && p.input_offset >= -127 &&
@@ -1478,6 +1511,7 @@ __attribute__((noinline)) void dw_rows(const ConvParams& p, const View4<const in
         g.c1o[k] = g.q[k].c1 + static_cast<int32_t>(static_cast<uint32_t>(p.output_offset) << g.q[k].rs);
       }
     }
+    if (fused && !padded) dw3_edge_sets(g, pb);  // wide maps: edge pixels of full rows
     if (padded) {
       // Small feature map: the group's 4 channels of the rows the range reads go into pb, whose padding
       // bytes equal -input_offset (they contribute (x + offset) * w = 0). Every output pixel is then an
@@ -1560,6 +1594,16 @@ __attribute__((noinline)) void dw_rows(const ConvParams& p, const View4<const in
                 continue;
               }
               const int32_t ix0 = ox * p.stride_w - p.pad_left;
+              if (rows_full && IW >= 3 && (ix0 == -1 || ix0 == IW - 2)) {
+                // one window column outside the input: shifted weights (dw3_edge_sets)
+                const bool left = ix0 == -1;
+                const word_t* ew = reinterpret_cast<const word_t*>(pb + (left ? 0 : kDwEdgeR));
+                const int8_t* xp = in.at(n, iy0, left ? 0 : IW - 3, c / M);
+                if (p.stride_w == 1) dw4_3x3_rq<1, Rep>(xp, sw, sh, ew, off2, orow + ox * ow, ow, 1);
+                else dw4_3x3_rq<2, Rep>(xp, sw, sh, ew, off2, orow + ox * ow, ow, 1);
+                ++ox;
+                continue;
+              }
               int32_t kx0, kx1;
               valid_taps(ix0, 1, KW, IW, &kx0, &kx1);
               int32_t a4[4] = {g.rq.bias[0], g.rq.bias[1], g.rq.bias[2], g.rq.bias[3]};  // doubled
@@ -1579,8 +1623,8 @@ __attribute__((noinline)) void dw_rows(const ConvParams& p, const View4<const in
             if (p.stride_w == 1) dw4_3x3_rq<1, Rep>(xp, sw, sh, g.ww, off2, orow + in_a * ow, ow, in_b - in_a);
             else dw4_3x3_rq<2, Rep>(xp, sw, sh, g.ww, off2, orow + in_a * ow, ow, in_b - in_a);
           }
-          uint32_t* buf = reinterpret_cast<uint32_t*>(pb);
-          const int32_t cmax = (kPadBytes / 12 - 3) / p.stride_w + 1;  // pixels per strip: 3 * Wn words fit pb
+          uint32_t* buf = reinterpret_cast<uint32_t*>(pb + kDwEdgeBytes);  // after the edge weight sets
+          const int32_t cmax = ((kPadBytes - kDwEdgeBytes) / 12 - 3) / p.stride_w + 1;  // 3 * Wn words fit
           for (int k = 0; k < 2; ++k) {
             const int32_t xs = k ? in_b : 0, xe = k ? OW : in_a;
             for (int32_t ox = xs; ox < xe; ox += cmax) {
@@ -1694,17 +1738,21 @@ bool depthwise(const ConvParams& p, const KernelIO& io, OutRange r, KernelStatus
   const bool fast = fast_requant_ok(rqs, p, KH * KW);
   const bool sq = fast && std_requant_ok(rqs, p);
   const bool full = p.act_min <= -128 && p.act_max >= 127;
+  // dw_rows' fused 3x3 runs: Std form, full range, stride_w <= 2, output channels adjacent
+  const bool fused3 = sq && full && KH == 3 && KW == 3 && p.stride_w <= 2 && out.stride_c == 1;
   if (one_in && fast) {
     const ConvCtx c{&p, nullptr, 0, 0, 0, out.stride_c, OutQ{p.output_offset, p.act_min, p.act_max}, nullptr};
     conv_small_any(fast, full, sq, c, true, in, w, out, r);
   } else if (M == 1) {
-    if (fast && full) dw_rows<true, true, false>(p, in, w, out, r, sq);
+    if (fast && full && fused3) dw_rows<true, true, false, true>(p, in, w, out, r, sq);
+    else if (fast && full) dw_rows<true, true, false>(p, in, w, out, r, sq);
     else if (fast) dw_rows<true, false, false>(p, in, w, out, r, sq);
     else dw_rows<false, false, false>(p, in, w, out, r, sq);
   } else {
     // depth multiplier 4k (one_in with other multipliers and no fast bound: the portable kernel)
     if (M % 4 != 0 || r.c_begin % 4 != 0 || !fast) return false;
-    if (full) dw_rows<true, true, true>(p, in, w, out, r, sq);
+    if (full && fused3) dw_rows<true, true, true, true>(p, in, w, out, r, sq);
+    else if (full) dw_rows<true, true, true>(p, in, w, out, r, sq);
     else dw_rows<true, false, true>(p, in, w, out, r, sq);
   }
   *st = KernelStatus::Ok;
