@@ -1429,7 +1429,9 @@ __attribute__((noinline)) void dw_rows(const ConvParams& p, const View4<const in
   const int32_t M = p.depth_multiplier;
   const bool sq = Fast && sq_call;  // the Std form (std_requant_ok)
   // 3x3 interior runs with the requantization fused (Std form, full range, channels adjacent in the output)
-  const bool fused = Fused && Fast && Full && sq && k3 && p.stride_w <= 2 && os == 1;
+  // (Fused: depthwise() checked Fast, Full, sq, 3x3, stride_w <= 2 and os == 1; the instantiations keep
+  // only their own paths)
+  const bool fused = Fused;
   // fused rows' border pixels through padded strips (padding byte -input_offset representable)
   const bool strips = fused && p.input_offset >= -127 && p.input_offset <= 128;
   // Output columns whose taps all lie inside the input: [ox_a, ox_b).
