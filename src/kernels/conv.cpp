@@ -216,7 +216,7 @@ TINYOPS_HOT KernelStatus conv2d_s8(const ConvParams& p, const KernelIO& io, OutR
   return KernelStatus::Ok;
 }
 
-TINYOPS_HOT KernelStatus fully_connected_s8(const ConvParams& p, const KernelIO& io, OutRange r) {
+KernelStatus fully_connected_check(const ConvParams& p, const KernelIO& io, OutRange r) {
   const AnyView& iv = io.in[0];
   const AnyView& wv = io.weights;
   const AnyView& ov = io.out;
@@ -232,6 +232,16 @@ TINYOPS_HOT KernelStatus fully_connected_s8(const ConvParams& p, const KernelIO&
     return KernelStatus::BadView;
   if (!view_has(wv, ElemType::Int8, r.c_begin, r.c_end, 0, 1, 0, 1, 0, I) || wv.stride_c != 1)
     return KernelStatus::BadView;
+  return KernelStatus::Ok;
+}
+
+TINYOPS_HOT KernelStatus fully_connected_s8(const ConvParams& p, const KernelIO& io, OutRange r) {
+  const KernelStatus s = fully_connected_check(p, io, r);
+  if (s != KernelStatus::Ok || range_empty(r)) return s;
+  const AnyView& iv = io.in[0];
+  const AnyView& wv = io.weights;
+  const AnyView& ov = io.out;
+  const int32_t I = iv.full.c;
   const View4<const int8_t> in = iv.as<const int8_t>();
   const View4<const int8_t> w = wv.as<const int8_t>();
   const View4<int8_t> out = ov.as<int8_t>();

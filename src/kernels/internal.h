@@ -86,6 +86,9 @@ KernelStatus conv2d_s8(const ConvParams& p, const KernelIO& io, OutRange r, void
 int32_t conv2d_s8_scratch_bytes(const ConvParams& p, const KernelIO& io);
 KernelStatus depthwise_conv2d_s8(const ConvParams& p, const KernelIO& io, OutRange r);
 KernelStatus fully_connected_s8(const ConvParams& p, const KernelIO& io, OutRange r);
+// FULLY_CONNECTED's argument and view checks, shared by fully_connected_s8 and the Arm fast paths:
+// BadArgs, BadView, or Ok (an empty range is Ok without looking at the input and weight views).
+KernelStatus fully_connected_check(const ConvParams& p, const KernelIO& io, OutRange r);
 KernelStatus avg_pool_s8(const PoolParams& p, const KernelIO& io, OutRange r);
 KernelStatus max_pool_s8(const PoolParams& p, const KernelIO& io, OutRange r);
 KernelStatus add_s8(const AddParams& p, const KernelIO& io, OutRange r);

@@ -842,19 +842,11 @@ __attribute__((noinline)) void fc_rows(const ConvParams& p, const View4<const in
 }
 
 bool fully_connected(const ConvParams& p, const KernelIO& io, OutRange r, KernelStatus* st) {
+  if (range_empty(r) || kern::fully_connected_check(p, io, r) != KernelStatus::Ok) return false;
   const AnyView& iv = io.in[0];
   const AnyView& wv = io.weights;
   const AnyView& ov = io.out;
-  const int32_t I = iv.full.c, B = ov.full.h;
-  if (wv.full.n != ov.full.c || wv.full.c != I || wv.full.h != 1 || wv.full.w != 1 || iv.full.h != B ||
-      iv.full.w != 1 || ov.full.w != 1 || iv.full.n != ov.full.n)
-    return false;
-  if (!p.multiplier || !p.shift) return false;
-  if (p.input_offset < -255 || p.input_offset > 255) return false;
-  if (!out_ok(ov, ElemType::Int8, r)) return false;
-  if (range_empty(r)) return false;
-  if (!view_has(iv, ElemType::Int8, 0, iv.full.n, r.y_begin, r.y_end, 0, 1, 0, I) || iv.stride_c != 1) return false;
-  if (!view_has(wv, ElemType::Int8, r.c_begin, r.c_end, 0, 1, 0, 1, 0, I) || wv.stride_c != 1) return false;
+  const int32_t I = iv.full.c;
   const ReqScan rqs = scan_requant(p, r);
   if (!multipliers_ok(rqs)) return false;
   const View4<const int8_t> in = iv.as<const int8_t>();
@@ -952,15 +944,8 @@ TINYOPS_INLINE DwRq* dw_rq(const word_t* ww) {
   return const_cast<DwRq*>(reinterpret_cast<const DwRq*>(ww + 2 * kMaxTaps));
 }
 
-// A run of n >= 1 interior pixels (3x3, stride S in {1, 2}): acc[4i..4i+3] (pre-set to the biases)
-// += the 9 taps of pixel i; x = element (iy0, ix0, c) of pixel 0, sw/sh = column/row steps in bytes.
-// Per pixel 9 x (LDR, 2 SXTAB16, LDRD weights, 4 SMLAxy) plus 10 for the accumulators and the loop.
-template <int S, bool Rep>
-__attribute__((noinline)) void dw4_3x3_run(const int8_t* x, int32_t sw, int32_t sh, const word_t* ww,
-                                           uint32_t off2, int32_t* acc, int32_t n) {
-  int32_t a0, a1, a2, a3;
-  uint32_t v, xo, we, wo;
-  dw_rq(ww)->count = n;
+// One depthwise tap of 4 channels in the asm runs below (3x3, fused 3x3, 5x5/7x7): input word at addr,
+// widened with the input offset, times the tap's widened weights at ww + woff, into a0..a3.
 #define TINYOPS_DW_ASM_TAP(addr, woff)              \
   "ldr    %[v], " addr "\n\t"                      \
   "sxtab16 %[xo], %[off2], %[v], ror #8\n\t"       \
@@ -980,6 +965,16 @@ __attribute__((noinline)) void dw4_3x3_run(const int8_t* x, int32_t sw, int32_t 
   "smlatt %[a2], %[v], %[we], %[a2]\n\t"           \
   "smlabb %[a1], %[v], %[wo], %[a1]\n\t"           \
   "smlatt %[a3], %[v], %[wo], %[a3]\n\t"
+
+// A run of n >= 1 interior pixels (3x3, stride S in {1, 2}): acc[4i..4i+3] (pre-set to the biases)
+// += the 9 taps of pixel i; x = element (iy0, ix0, c) of pixel 0, sw/sh = column/row steps in bytes.
+// Per pixel 9 x (LDR, 2 SXTAB16, LDRD weights, 4 SMLAxy) plus 10 for the accumulators and the loop.
+template <int S, bool Rep>
+__attribute__((noinline)) void dw4_3x3_run(const int8_t* x, int32_t sw, int32_t sh, const word_t* ww,
+                                           uint32_t off2, int32_t* acc, int32_t n) {
+  int32_t a0, a1, a2, a3;
+  uint32_t v, xo, we, wo;
+  dw_rq(ww)->count = n;
 #define TINYOPS_DW3_ASM(TAP)                                                                       \
   __asm__ volatile(                                                                                \
       "1:\n\t"                                                                                     \
@@ -1014,8 +1009,6 @@ __attribute__((noinline)) void dw4_3x3_run(const int8_t* x, int32_t sw, int32_t 
     TINYOPS_DW3_ASM(TINYOPS_DW_ASM_TAP);
   }
 #undef TINYOPS_DW3_ASM
-#undef TINYOPS_DW_ASM_TAP_REP
-#undef TINYOPS_DW_ASM_TAP
 }
 
 
@@ -1040,24 +1033,6 @@ __attribute__((noinline)) void dw4_3x3_rq(const int8_t* x, int32_t sw, int32_t s
     st->ncol = n;
     st->skip = skip;
   }
-#define TINYOPS_DW_ASM_TAP(addr, woff)              \
-  "ldr    %[v], " addr "\n\t"                      \
-  "sxtab16 %[xo], %[off2], %[v], ror #8\n\t"       \
-  "sxtab16 %[v], %[off2], %[v]\n\t"                \
-  "ldrd   %[we], %[wo], [%[ww], #" woff "]\n\t"     \
-  "smlabb %[a0], %[v], %[we], %[a0]\n\t"           \
-  "smlatt %[a2], %[v], %[we], %[a2]\n\t"           \
-  "smlabb %[a1], %[xo], %[wo], %[a1]\n\t"          \
-  "smlatt %[a3], %[xo], %[wo], %[a3]\n\t"
-#define TINYOPS_DW_ASM_TAP_REP(addr, woff)          \
-  "ldrb   %[v], " addr "\n\t"                      \
-  "orr    %[v], %[v], %[v], lsl #16\n\t"           \
-  "sxtab16 %[v], %[off2], %[v]\n\t"                \
-  "ldrd   %[we], %[wo], [%[ww], #" woff "]\n\t"     \
-  "smlabb %[a0], %[v], %[we], %[a0]\n\t"           \
-  "smlatt %[a2], %[v], %[we], %[a2]\n\t"           \
-  "smlabb %[a1], %[v], %[wo], %[a1]\n\t"           \
-  "smlatt %[a3], %[v], %[wo], %[a3]\n\t"
 #define TINYOPS_DW_RQ(a, mc, rs)                    \
   "ldrd   %[we], %[wo], [%[ww], #512+" mc "]\n\t"  \
   "ldr    %[v], [%[ww], #512+" rs "]\n\t"          \
@@ -1123,22 +1098,11 @@ __attribute__((noinline)) void dw4_3x3_rq(const int8_t* x, int32_t sw, int32_t s
 #undef TINYOPS_DW_ROWEND
 #undef TINYOPS_DW3RQ_ASM
 #undef TINYOPS_DW_RQ
-#undef TINYOPS_DW_ASM_TAP_REP
-#undef TINYOPS_DW_ASM_TAP
 }
 
 // A run of n >= 1 interior pixels of a KxK depthwise (K = 5 or 7, any stride), fully unrolled:
 // acc[4i..4i+3] (pre-set to the biases) += the K*K taps of pixel i; x = element (iy0, ix0, c) of
 // pixel 0; sw/sh = column/row steps, dx = step between pixels (bytes). 8 instructions per tap.
-#define TINYOPS_DW_ASM_TAP(addr, woff)              \
-  "ldr    %[v], " addr "\n\t"                      \
-  "sxtab16 %[xo], %[off2], %[v], ror #8\n\t"       \
-  "sxtab16 %[v], %[off2], %[v]\n\t"                \
-  "ldrd   %[we], %[wo], [%[ww], #" woff "]\n\t"     \
-  "smlabb %[a0], %[v], %[we], %[a0]\n\t"           \
-  "smlatt %[a2], %[v], %[we], %[a2]\n\t"           \
-  "smlabb %[a1], %[xo], %[wo], %[a1]\n\t"          \
-  "smlatt %[a3], %[xo], %[wo], %[a3]\n\t"
 template <int K>
 void dw4_kxk_run(const int8_t* x, int32_t sw, int32_t sh, int32_t dx, const word_t* ww, uint32_t off2, int32_t* acc,
                  int32_t n) {
@@ -1306,6 +1270,7 @@ void dw4_kxk_run(const int8_t* x, int32_t sw, int32_t sh, int32_t dx, const word
       : "cc", "memory");
   }
 }
+#undef TINYOPS_DW_ASM_TAP_REP
 #undef TINYOPS_DW_ASM_TAP
 
 // d[i] = the word at s + i * sw for i < n (n >= 1; s any alignment, d word-aligned): two words per
