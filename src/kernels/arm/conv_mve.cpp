@@ -193,6 +193,19 @@ struct GemmCtx {
   const int32_t* b;
 };
 
+// Calls run(g, t, c0, gen) for each chunk of up to kCh output channels of the range, with the chunk's
+// requantization table t (gen: it needs the general form) and its filters and starting accumulators g.
+template <typename Run>
+void for_each_chunk(const ConvParams& p, const View4<const int8_t>& w, const OutRange& r, int32_t K, Run&& run) {
+  RqTab t;
+  for (int32_t c0 = r.c_begin; c0 < r.c_end; c0 += kCh) {
+    const int32_t nch = min_i32(kCh, r.c_end - c0);
+    const bool gen = make_tab<false>(p, c0, nch, &t);
+    chunk_bias(p, w, c0, nch, K, t.b);
+    run(GemmCtx{w.at(c0, 0, 0, 0), w.stride_n, K, nch, t.b}, t, c0, gen);
+  }
+}
+
 // Four scalars -> int32x4 (two VMOV pairs).
 TINYOPS_INLINE int32x4_t vec4(int32_t a, int32_t b, int32_t c, int32_t d) {
   int32x4_t v = vdupq_n_s32(a);
@@ -424,20 +437,17 @@ bool conv2d(const ConvParams& p, const KernelIO& io, OutRange r, void* scratch, 
   const View4<const int8_t> in = iv.as<const int8_t>();
   const View4<const int8_t> w = wv.as<const int8_t>();
   const View4<int8_t> out = ov.as<int8_t>();
-  RqTab t;
-  for (int32_t c0 = r.c_begin; c0 < r.c_end; c0 += kCh) {
-    const int32_t nch = min_i32(kCh, r.c_end - c0);
-    const bool gen = make_tab<false>(p, c0, nch, &t);
-    chunk_bias(p, w, c0, nch, K, t.b);
-    const GemmCtx g{w.at(c0, 0, 0, 0), w.stride_n, K, nch, t.b};
-    if (K <= 32 && (KH > 1 || KW > 1)) {
-      if (gen) conv_small_k<true>(p, in, g, t, out, r, c0, static_cast<int8_t*>(scratch));
-      else conv_small_k<false>(p, in, g, t, out, r, c0, static_cast<int8_t*>(scratch));
-      continue;
+  int8_t* const patches = static_cast<int8_t*>(scratch);
+  const bool small_k = K <= 32 && (KH > 1 || KW > 1);
+  for_each_chunk(p, w, r, K, [&](const GemmCtx& g, const RqTab& t, int32_t c0, bool gen) {
+    if (small_k) {
+      if (gen) conv_small_k<true>(p, in, g, t, out, r, c0, patches);
+      else conv_small_k<false>(p, in, g, t, out, r, c0, patches);
+    } else {
+      if (gen) conv_chunk<true>(p, in, g, t, out, r, c0, patches);
+      else conv_chunk<false>(p, in, g, t, out, r, c0, patches);
     }
-    if (gen) conv_chunk<true>(p, in, g, t, out, r, c0, static_cast<int8_t*>(scratch));
-    else conv_chunk<false>(p, in, g, t, out, r, c0, static_cast<int8_t*>(scratch));
-  }
+  });
   *st = KernelStatus::Ok;
   return true;
 }
@@ -453,32 +463,20 @@ __attribute__((noinline)) void fc_chunk(const ConvParams p, const View4<const in
 }
 
 bool fully_connected(const ConvParams& p, const KernelIO& io, OutRange r, KernelStatus* st) {
+  if (range_empty(r) || kern::fully_connected_check(p, io, r) != KernelStatus::Ok || io.out.stride_c != 1)
+    return false;
   const AnyView& iv = io.in[0];
   const AnyView& wv = io.weights;
   const AnyView& ov = io.out;
-  const int32_t I = iv.full.c, B = ov.full.h;
-  if (wv.full.n != ov.full.c || wv.full.c != I || wv.full.h != 1 || wv.full.w != 1 || iv.full.h != B ||
-      iv.full.w != 1 || ov.full.w != 1 || iv.full.n != ov.full.n)
-    return false;
-  if (!p.multiplier || !p.shift) return false;
-  if (p.input_offset < -255 || p.input_offset > 255) return false;
-  if (!out_ok(ov, ElemType::Int8, r) || ov.stride_c != 1) return false;
-  if (range_empty(r)) return false;
-  if (!view_has(iv, ElemType::Int8, 0, iv.full.n, r.y_begin, r.y_end, 0, 1, 0, I) || iv.stride_c != 1) return false;
-  if (!view_has(wv, ElemType::Int8, r.c_begin, r.c_end, 0, 1, 0, 1, 0, I) || wv.stride_c != 1) return false;
+  const int32_t I = iv.full.c;
   if (!shifts_ok(p, r)) return false;
   const View4<const int8_t> in = iv.as<const int8_t>();
   const View4<const int8_t> w = wv.as<const int8_t>();
   const View4<int8_t> out = ov.as<int8_t>();
-  RqTab t;
-  for (int32_t c0 = r.c_begin; c0 < r.c_end; c0 += kCh) {
-    const int32_t nch = min_i32(kCh, r.c_end - c0);
-    const bool gen = make_tab<false>(p, c0, nch, &t);
-    chunk_bias(p, w, c0, nch, I, t.b);
-    const GemmCtx g{w.at(c0, 0, 0, 0), w.stride_n, I, nch, t.b};
+  for_each_chunk(p, w, r, I, [&](const GemmCtx& g, const RqTab& t, int32_t c0, bool gen) {
     if (gen) fc_chunk<true>(p, in, g, t, out, r, c0);
     else fc_chunk<false>(p, in, g, t, out, r, c0);
-  }
+  });
   *st = KernelStatus::Ok;
   return true;
 }
