@@ -3,7 +3,8 @@
 # also builds the libFuzzer targets and runs them for a bounded number of iterations.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install-deps.sh
+# apt-get install of every package (skipped when the caller, e.g. .ci/run, has just done it)
+[ -n "${TINYOPS_DEPS_INSTALLED:-}" ] || bash scripts/install-deps.sh
 jobs=$(nproc)
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
