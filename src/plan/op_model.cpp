@@ -93,8 +93,7 @@ int64_t OpModel::weight_slice_bytes(int32_t cc) const {
 
 int64_t OpModel::scratch_for(OutRange r) const { return kernel_scratch_bytes(prep->args, io, r); }
 
-OpModel make_op_model(const Graph& g, const PreparedOp& p, const CostParams& cp,
-                      const std::function<double(const Graph&, const Op&, OutRange)>& call_cycles) {
+OpModel make_op_model(const Graph& g, const PreparedOp& p, const CostParams& cp, const CallCycles& call_cycles) {
   OpModel m;
   m.op = p.op_index;
   m.prep = &p;

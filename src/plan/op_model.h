@@ -10,6 +10,7 @@
 #include "board/board.h"
 #include "kernels/kernel.h"
 #include "model/graph.h"
+#include "plan/planner.h"
 #include "runtime/prepare.h"
 
 namespace tinyops {
@@ -96,8 +97,7 @@ struct OpModel {
 };
 
 // `call_cycles` (may be empty: the built-in rate) estimates one kernel call on a range.
-OpModel make_op_model(const Graph& g, const PreparedOp& p, const CostParams& cp,
-                      const std::function<double(const Graph&, const Op&, OutRange)>& call_cycles);
+OpModel make_op_model(const Graph& g, const PreparedOp& p, const CostParams& cp, const CallCycles& call_cycles);
 
 // Evaluates candidates for an op under a placement. Caches per-split geometry.
 class OpPlanner {
